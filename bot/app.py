@@ -1,0 +1,207 @@
+"""The composition root: builds every service once, wires them, and closes them on shutdown.
+
+Nothing else in the package creates engines, models or network clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine, make_url
+
+from bot.settings import Settings
+from bot.store.db import make_engine, make_sessionmaker, migrate
+from bot.store.repositories import Analytics, Users, VoiceClips
+
+logger = logging.getLogger(__name__)
+
+EMULATOR_TOKEN = "123456:emulator-token-for-local-use-only"
+
+
+@dataclass
+class Store:
+    engine: Engine
+    users: Users
+    analytics: Analytics
+    clips: VoiceClips
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: Settings) -> Store:
+    """The database, migrated to the newest schema."""
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    sessions = make_sessionmaker(engine)
+    return Store(
+        engine=engine,
+        users=Users(sessions),
+        analytics=Analytics(sessions, settings.secret_key.get()),
+        clips=VoiceClips(sessions),
+    )
+
+
+def open_speech(settings: Settings, store: Store) -> Any:
+    from bot.speech import SpeechService
+
+    return SpeechService(settings.audio_dir, settings.tts_mode, store.clips)
+
+
+def ensure_model(settings: Settings, progress: bool = True) -> Path:
+    from bot.dialogue.training import train
+
+    path, _ = train(settings.root, settings.models_dir, progress=progress)
+    return path
+
+
+def _lock_store(settings: Settings) -> Any:
+    from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+
+    if not settings.redis_url:
+        return InMemoryLockStore()
+    url = make_url(settings.redis_url)
+    return RedisLockStore(
+        host=url.host or "localhost",
+        port=url.port or 6379,
+        db=int(url.database or 1),
+        password=url.password,
+        key_prefix="taalmaatje",
+    )
+
+
+def _action_endpoint(settings: Settings, store: Store) -> Any:
+    if settings.action_endpoint_url:
+        from rasa.utils.endpoints import EndpointConfig
+
+        return EndpointConfig(url=settings.action_endpoint_url)
+    from bot.actions import ActionDeps, build_executor
+    from bot.dialogue.inprocess import InProcessActionEndpoint
+
+    return InProcessActionEndpoint(build_executor(ActionDeps(store.users, store.analytics)))
+
+
+def open_dialogue(settings: Settings, store: Store, model: Path) -> Any:
+    """Load the Rasa agent with the project's tracker store, lock store and actions."""
+    from bot.dialogue import rasa_env
+
+    rasa_env.prepare()
+    from rasa.core.agent import Agent
+
+    from bot.dialogue.service import Dialogue
+    from bot.dialogue.tracker_store import WindowedSQLTrackerStore
+
+    tracker_store = WindowedSQLTrackerStore(store.engine, store.analytics)
+    agent = Agent.load(
+        str(model),
+        tracker_store=tracker_store,
+        lock_store=_lock_store(settings),
+        action_endpoint=_action_endpoint(settings, store),
+    )
+    tracker_store.domain = agent.domain
+    return Dialogue(agent, tracker_store, store.users, store.analytics)
+
+
+@dataclass
+class Bot:
+    """Everything a running bot holds, for one orderly shutdown."""
+
+    store: Store
+    speech: Any
+    dialogue: Any
+    application: Any
+    emulator: Any = None
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.application.updater and self.application.updater.running:
+                await self.application.updater.stop()
+        with contextlib.suppress(Exception):
+            if self.application.running:
+                await self.application.stop()
+        with contextlib.suppress(Exception):
+            await self.application.shutdown()
+        if self.emulator is not None:
+            await self.emulator.stop()
+        self.speech.close()
+        self.store.close()
+
+
+async def start_bot(settings: Settings, model: Path, *, with_emulator: bool | None = None) -> Bot:
+    """Open every service and start polling; the caller awaits ``Bot.stop``."""
+    from bot.content import load_channel_texts
+    from bot.telegram.application import build_application, set_commands
+    from bot.telegram.handlers import Channel
+    from bot.telegram.replies import Replier
+
+    with_emulator = settings.telegram_token is None if with_emulator is None else with_emulator
+    store = await asyncio.to_thread(open_store, settings)
+    speech = open_speech(settings, store)
+    dialogue = await asyncio.to_thread(open_dialogue, settings, store, model)
+    emulator = None
+    base_url = settings.telegram_base_url
+    token = settings.telegram_token.get() if settings.telegram_token else EMULATOR_TOKEN
+    if with_emulator:
+        from bot.emulator.server import start as start_emulator
+
+        emulator = await start_emulator(settings.host, settings.port)
+        base_url = f"{emulator.base_url}/bot"
+    texts = load_channel_texts()
+    channel = Channel(dialogue, Replier(speech, texts), store.users)
+    application = build_application(
+        token,
+        channel,
+        texts,
+        base_url=base_url,
+        overall_rate=settings.rate_limit_overall,
+        group_rate_per_minute=settings.rate_limit_group_per_minute,
+    )
+    bot = Bot(store, speech, dialogue, application, emulator)
+    try:
+        await application.initialize()
+        await set_commands(application, texts)
+        await application.start()
+        await application.updater.start_polling(
+            allowed_updates=["message", "edited_message", "callback_query"],
+            drop_pending_updates=False,
+            timeout=30,
+        )
+    except BaseException:
+        await bot.stop()
+        raise
+    return bot
+
+
+async def serve(settings: Settings, model: Path) -> None:
+    """Run until SIGINT or SIGTERM."""
+    bot = await start_bot(settings, model)
+    if bot.emulator is not None:
+        print(f"Taalmaatje is ready. Open the web chat: {bot.emulator.base_url}/", flush=True)
+    else:
+        print("Taalmaatje is ready and polling the Bot API.", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()
+
+
+def run(settings: Settings) -> int:
+    """``taalmaatje run``: train if the data changed, then serve."""
+    from bot import logging_setup
+
+    secrets = [settings.telegram_token.get()] if settings.telegram_token else []
+    logging_setup.configure(secrets=secrets)
+    model = ensure_model(settings)
+    asyncio.run(serve(settings, model))
+    return 0

@@ -1,0 +1,176 @@
+"""The ``taalmaatje`` command line. Each command imports only what it needs, when it runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from bot.settings import Settings
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import run
+
+    return run(settings)
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.dialogue.training import train
+
+    path, trained = train(settings.root, settings.models_dir, force=args.force)
+    if not trained:
+        print(f"The model is up to date: {path}", file=sys.stderr)
+    return 0
+
+
+def _parse_result(parsed: dict[str, Any]) -> dict[str, Any]:
+    intent = parsed.get("intent") or {}
+    return {
+        "text": parsed.get("text", ""),
+        "intent": {
+            "name": intent.get("name"),
+            "confidence": round(float(intent.get("confidence") or 0.0), 4),
+        },
+        "entities": [
+            {
+                k: e.get(k)
+                for k in ("entity", "value", "start", "end", "confidence_entity")
+                if k in e
+            }
+            for e in parsed.get("entities") or []
+        ],
+    }
+
+
+def cmd_parse(settings: Settings, args: argparse.Namespace) -> int:
+    """Parse one text, or one text per line of standard input with one model load."""
+    from bot.app import ensure_model
+    from bot.dialogue import rasa_env
+
+    model = ensure_model(settings, progress=False)
+    rasa_env.prepare()
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    def emit(text: str) -> None:
+        result = _parse_result(asyncio.run(agent.parse_message(text)))
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+        else:
+            print(
+                f"{result['intent']['name']}\t{result['intent']['confidence']:.3f}\t{text}",
+                flush=True,
+            )
+
+    if args.text is not None:
+        emit(args.text)
+        return 0
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        if line.strip():
+            emit(line)
+    return 0
+
+
+def cmd_texts(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.texts import all_texts
+
+    items = all_texts(settings.root)
+    if args.json:
+        print(json.dumps([item.as_dict() for item in items], ensure_ascii=False, indent=1))
+    else:
+        for item in items:
+            print(f"{item.id:<38} {item.level:<3} {item.audience:<8} {item.text}")
+    return 0
+
+
+def cmd_audio_build(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import open_speech, open_store
+    from bot.speech import build_all
+    from bot.texts import speakable_texts
+
+    store = open_store(settings)
+    speech = open_speech(settings, store)
+    try:
+        texts = speakable_texts(settings.root)
+        made = build_all(speech, texts, slow_too=True, progress=True)
+        print(f"{len(texts)} texts, {made} voice notes newly made.", file=sys.stderr)
+    finally:
+        speech.close()
+        store.close()
+    return 0
+
+
+def cmd_emulator(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.emulator.server import serve_forever
+
+    serve_forever(args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def cmd_actions(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.actions.server import serve_forever
+
+    serve_forever(settings, args.host, args.port)
+    return 0
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bench import run_bench
+
+    return run_bench(settings, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="taalmaatje", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="train if the data changed, then serve").set_defaults(func=cmd_run)
+
+    train = sub.add_parser("train", help="train the Rasa model (only when the data changed)")
+    train.add_argument("--force", action="store_true", help="train even if the data did not change")
+    train.set_defaults(func=cmd_train)
+
+    parse = sub.add_parser("parse", help="show the intent of a text (or of each line on stdin)")
+    parse.add_argument("text", nargs="?", help="the text; without it, one text per line on stdin")
+    parse.add_argument("--json", action="store_true", help="one JSON object per text")
+    parse.set_defaults(func=cmd_parse)
+
+    texts = sub.add_parser("texts", help="list every fixed text a user can be shown")
+    texts.add_argument("--json", action="store_true")
+    texts.set_defaults(func=cmd_texts)
+
+    audio = sub.add_parser("audio", help="voice notes")
+    audio_sub = audio.add_subparsers(dest="audio_command", required=True)
+    audio_sub.add_parser("build", help="render voice for every fixed learner text").set_defaults(
+        func=cmd_audio_build
+    )
+
+    emulator = sub.add_parser("emulator", help="only the local Telegram emulator and web chat")
+    emulator.add_argument("--host")
+    emulator.add_argument("--port", type=int)
+    emulator.set_defaults(func=cmd_emulator)
+
+    actions = sub.add_parser("actions", help="serve the custom actions over HTTP (optional)")
+    actions.add_argument("--host", default="127.0.0.1")
+    actions.add_argument("--port", type=int, default=5055)
+    actions.set_defaults(func=cmd_actions)
+
+    bench = sub.add_parser("bench", help="measure speed and memory (see README)")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--learners", type=int, default=50)
+    bench.add_argument("--turns", type=int, default=20, help="turns per learner in the load test")
+    bench.add_argument("--long", type=int, default=300, help="turns in the long conversation")
+    bench.add_argument("--no-baseline", action="store_true", help="skip the DIET+TED baseline")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    return int(args.func(settings, args) or 0)

@@ -1,0 +1,34 @@
+"""Content files (YAML) with every fixed text the channel shows, and their loader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CONTENT_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class ChannelTexts:
+    """The channel's own texts: button labels, command menu, answers to odd input."""
+
+    level: str
+    buttons: dict[str, str]
+    commands: dict[str, str]
+    texts: dict[str, str]
+
+
+def load_channel_texts(path: Path | None = None) -> ChannelTexts:
+    path = path or CONTENT_DIR / "channel.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    missing = {"level", "buttons", "commands", "texts"} - set(data or {})
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(sorted(missing))}")
+    return ChannelTexts(
+        level=str(data["level"]),
+        buttons=dict(data["buttons"]),
+        commands=dict(data["commands"]),
+        texts=dict(data["texts"]),
+    )

@@ -1,0 +1,92 @@
+"""The dialogue as the channel sees it: a learner's text in, Rasa's responses out.
+
+Also the one place where a learner's data is erased, because the conversation is only
+complete once Rasa has stored the turn that asked for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.actions.deps import CONTROL_KEY
+from bot.dialogue.tracker_store import WindowedSQLTrackerStore
+from bot.store.repositories import Analytics, Users
+
+logger = logging.getLogger(__name__)
+
+
+class TurnCollector(CollectingOutputChannel):
+    """Keeps each bot message whole (text, buttons and custom data together).
+
+    Rasa's default split would turn a text with a custom payload into two messages.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.messages.append({"recipient_id": recipient_id, **message})
+
+
+class Dialogue:
+    def __init__(
+        self,
+        agent: Agent,
+        tracker_store: WindowedSQLTrackerStore,
+        users: Users,
+        analytics: Analytics,
+    ) -> None:
+        self.agent = agent
+        self.tracker_store = tracker_store
+        self.users = users
+        self.analytics = analytics
+
+    @property
+    def intents(self) -> set[str]:
+        return set(self.agent.domain.intents) if self.agent.domain else set()
+
+    async def handle(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run one turn and return the bot messages for the learner."""
+        collector = TurnCollector()
+        message = UserMessage(
+            text=text,
+            output_channel=collector,
+            sender_id=sender_id,
+            input_channel="telegram",
+            metadata=metadata or {},
+        )
+        await self.agent.handle_message(message)
+        replies: list[dict[str, Any]] = []
+        erase = False
+        for reply in collector.messages:
+            custom = reply.get("custom") or {}
+            if custom.get(CONTROL_KEY) == "erase":
+                erase = True
+                continue
+            replies.append(reply)
+        if erase:
+            await self.erase(sender_id)
+        return replies
+
+    async def erase(self, sender_id: str) -> None:
+        """Delete the learner's profile, statistics and conversation."""
+
+        def _erase() -> None:
+            if sender_id.lstrip("-").isdigit():
+                self.users.delete(int(sender_id))
+            self.analytics.delete_for(sender_id)
+            self.tracker_store.erase(sender_id)
+
+        await asyncio.to_thread(_erase)
+        logger.info("Erased a learner's data on request")
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        return await self.agent.parse_message(text)

@@ -1,0 +1,335 @@
+// Web chat for the local Telegram emulator: plays the user's side through the control API
+// (/api/chats/{id}/...) and long-polls the chat's messages. No build step, no libraries.
+(() => {
+  "use strict";
+
+  const STORAGE_KEY = "taalmaatje.chatId";
+  const POLL_SECONDS = 25;
+  const $ = (id) => document.getElementById(id);
+  const view = {
+    scroller: $("gesprek"),
+    list: $("berichten"),
+    empty: $("leeg"),
+    form: $("invoer"),
+    input: $("tekst"),
+    send: $("stuur"),
+    start: $("start"),
+    fresh: $("nieuw"),
+    status: $("status"),
+    notice: $("melding"),
+    keyboard: $("toetsenbord"),
+  };
+
+  let chatId = loadChatId();
+  let seq = 0;
+  let poller = null; // AbortController of the running poll loop
+  let keyboardFrom = 0; // message_id of the bot message whose reply keyboard is shown
+  let noticeTimer = 0;
+  const items = new Map(); // message_id -> <li>
+
+  function newChatId() {
+    const id = 100000 + Math.floor(Math.random() * 2000000000);
+    try {
+      localStorage.setItem(STORAGE_KEY, String(id));
+    } catch (error) {
+      // Private browsing: the id lives as long as the page.
+    }
+    return id;
+  }
+
+  function loadChatId() {
+    let stored = NaN;
+    try {
+      stored = Number(localStorage.getItem(STORAGE_KEY));
+    } catch (error) {
+      stored = NaN;
+    }
+    return Number.isSafeInteger(stored) && stored > 0 ? stored : newChatId();
+  }
+
+  async function post(action, body) {
+    const response = await fetch(`/api/chats/${chatId}/${action}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw new Error(`${action}: HTTP ${response.status}`);
+    }
+    return response.json();
+  }
+
+  function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  function setOnline(online) {
+    view.status.textContent = online ? "Online" : "Geen verbinding. Ik probeer het opnieuw…";
+    view.status.classList.toggle("offline", !online);
+  }
+
+  function showNotice(text, important) {
+    view.notice.textContent = text;
+    view.notice.setAttribute("role", important ? "alert" : "status");
+    view.notice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => {
+      view.notice.hidden = true;
+    }, important ? 8000 : 4000);
+  }
+
+  function timeOf(seconds) {
+    return new Date(seconds * 1000).toLocaleTimeString("nl-NL", {
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  }
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function player(file, className, label) {
+    const box = element("div", "speler");
+    box.append(element("span", "speler-label", label));
+    const audio = element("audio", className);
+    audio.controls = true;
+    audio.preload = "none";
+    audio.src = file.url;
+    audio.setAttribute("aria-label", label);
+    box.append(audio);
+    return box;
+  }
+
+  function inlineButtons(message) {
+    const rows = (message.reply_markup && message.reply_markup.inline_keyboard) || [];
+    if (!rows.length) return null;
+    const box = element("div", "knoppen");
+    for (const row of rows) {
+      const line = element("div", "rij");
+      for (const spec of row) {
+        line.append(inlineButton(message.message_id, spec));
+      }
+      box.append(line);
+    }
+    return box;
+  }
+
+  function inlineButton(messageId, spec) {
+    if (spec.url) {
+      const link = element("a", "knop", spec.text);
+      link.href = spec.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      return link;
+    }
+    const button = element("button", "knop", spec.text);
+    button.type = "button";
+    if (spec.callback_data === undefined) {
+      button.disabled = true;
+      return button;
+    }
+    button.dataset.data = spec.callback_data;
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await post("press", { message_id: messageId, data: spec.callback_data });
+      } catch (error) {
+        showNotice("Dat lukte niet. Probeer het opnieuw.", false);
+      } finally {
+        setTimeout(() => {
+          button.disabled = false;
+        }, 600);
+      }
+    });
+    return button;
+  }
+
+  function buildItem(message) {
+    const fromBot = message.from === "bot";
+    const item = element("li", `bericht ${fromBot ? "van-bot" : "van-jou"}`);
+    item.dataset.messageId = String(message.message_id);
+    const bubble = element("div", "bubbel");
+    bubble.append(element("span", "verborgen", fromBot ? "Taalmaatje:" : "Jij:"));
+
+    if (message.sticker) {
+      const sticker = element("span", "sticker", message.sticker.emoji || "🙂");
+      sticker.setAttribute("role", "img");
+      sticker.setAttribute("aria-label", `Sticker ${message.sticker.emoji || ""}`);
+      bubble.append(sticker);
+    }
+    if (message.photo) {
+      const image = element("img", "foto");
+      image.src = message.photo.url;
+      image.alt = message.caption ? "" : "Foto";
+      image.loading = "lazy";
+      bubble.append(image);
+    }
+    if (message.voice) bubble.append(player(message.voice, "voice", "Spraakbericht"));
+    if (message.audio) bubble.append(player(message.audio, "audio", "Geluid"));
+    if (message.document) {
+      const link = element("a", "document", `📄 ${message.document.file_name || "Bestand"}`);
+      link.href = message.document.url;
+      link.download = message.document.file_name || "";
+      bubble.append(link);
+    }
+    const words = message.text || message.caption;
+    if (words) bubble.append(element("p", "tekst", words));
+
+    const meta = element("p", "tijd", timeOf(message.date));
+    if (message.edited) meta.textContent += " · bewerkt";
+    bubble.append(meta);
+    item.append(bubble);
+
+    const buttons = inlineButtons(message);
+    if (buttons) item.append(buttons);
+    return item;
+  }
+
+  function insertInOrder(item, messageId) {
+    let after = view.list.lastElementChild;
+    while (after && Number(after.dataset.messageId) > messageId) {
+      after = after.previousElementSibling;
+    }
+    if (after) after.after(item);
+    else view.list.prepend(item);
+  }
+
+  function updateKeyboard(message) {
+    const markup = message.reply_markup;
+    if (message.from !== "bot" || !markup || message.message_id < keyboardFrom) return;
+    if (markup.remove_keyboard) {
+      keyboardFrom = message.message_id;
+      view.keyboard.hidden = true;
+      view.keyboard.replaceChildren();
+    } else if (markup.keyboard) {
+      keyboardFrom = message.message_id;
+      view.keyboard.replaceChildren();
+      for (const row of markup.keyboard) {
+        const line = element("div", "rij");
+        for (const spec of row) {
+          const text = typeof spec === "string" ? spec : spec.text;
+          const button = element("button", "knop", text);
+          button.type = "button";
+          button.addEventListener("click", () => {
+            if (markup.one_time_keyboard) view.keyboard.hidden = true;
+            sendText(text);
+          });
+          line.append(button);
+        }
+        view.keyboard.append(line);
+      }
+      view.keyboard.hidden = false;
+    }
+  }
+
+  function render(message) {
+    const old = items.get(message.message_id);
+    if (message.deleted) {
+      if (old) old.remove();
+      items.delete(message.message_id);
+      return false;
+    }
+    const item = buildItem(message);
+    if (old) old.replaceWith(item);
+    else insertInOrder(item, message.message_id);
+    items.set(message.message_id, item);
+    updateKeyboard(message);
+    return !old;
+  }
+
+  function clearChat() {
+    items.clear();
+    view.list.replaceChildren();
+    view.keyboard.hidden = true;
+    view.keyboard.replaceChildren();
+    keyboardFrom = 0;
+    seq = 0;
+  }
+
+  function updateEmpty() {
+    view.empty.hidden = items.size > 0;
+  }
+
+  function scrollDown() {
+    view.scroller.scrollTop = view.scroller.scrollHeight;
+  }
+
+  async function pollLoop(controller) {
+    let wait = 0; // the first call answers at once, so the page shows its state quickly
+    while (!controller.signal.aborted) {
+      try {
+        const response = await fetch(
+          `/api/chats/${chatId}/messages?since=${seq}&wait=${wait}`,
+          { cache: "no-store", signal: controller.signal },
+        );
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const data = await response.json();
+        if (controller.signal.aborted) return;
+        if (data.reset) clearChat();
+        let added = false;
+        for (const message of data.messages) added = render(message) || added;
+        for (const notice of data.notices) showNotice(notice.text, notice.show_alert);
+        seq = data.seq;
+        updateEmpty();
+        if (added) scrollDown();
+        setOnline(true);
+        wait = POLL_SECONDS;
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        setOnline(false);
+        await sleep(1500);
+      }
+    }
+  }
+
+  function startPolling() {
+    if (poller) poller.abort();
+    poller = new AbortController();
+    pollLoop(poller);
+  }
+
+  async function sendText(text) {
+    try {
+      await post("text", { text });
+    } catch (error) {
+      showNotice("Versturen lukte niet. Probeer het opnieuw.", false);
+      return false;
+    }
+    return true;
+  }
+
+  view.form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = view.input.value.trim();
+    if (!text) {
+      view.input.focus();
+      return;
+    }
+    view.input.value = "";
+    if (!(await sendText(text))) view.input.value = text;
+    view.input.focus();
+  });
+
+  view.start.addEventListener("click", async () => {
+    try {
+      await post("command", { command: "start" });
+    } catch (error) {
+      showNotice("Starten lukte niet. Probeer het opnieuw.", false);
+    }
+    view.input.focus();
+  });
+
+  view.fresh.addEventListener("click", () => {
+    chatId = newChatId();
+    clearChat();
+    updateEmpty();
+    startPolling();
+    view.start.focus();
+  });
+
+  startPolling();
+})();

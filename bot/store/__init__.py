@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine/session helpers, small repositories, migrations."""

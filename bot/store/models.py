@@ -1,0 +1,75 @@
+"""Database tables: learners, the voice cache index, and the pseudonymised event log.
+
+Only what the bot needs is stored: no names, no message texts, no phone numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+ROLES = ("learner", "buddy", "coordinator")
+PROFILES = ("nt1", "nt2", "werk", "doof")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class User(Base):
+    """A person who talks to the bot, known only by their Telegram id."""
+
+    __tablename__ = "users"
+
+    id = Column(Integer, primary_key=True)
+    telegram_id = Column(BigInteger, unique=True, nullable=False)
+    role = Column(String(16), nullable=False, default="learner")
+    profile = Column(String(16), nullable=False, default="nt1")
+    voice_on = Column(Boolean, nullable=False, default=True)
+    reminders_opt_in = Column(Boolean, nullable=False, default=False)
+    privacy_seen = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class VoiceClip(Base):
+    """One rendered voice note: keyed by a hash of text, voice and speed (never the text)."""
+
+    __tablename__ = "voice_clips"
+
+    key = Column(String(64), primary_key=True)
+    engine = Column(String(16), nullable=False)
+    path = Column(String(255), nullable=False)
+    duration = Column(Float, nullable=False)
+    telegram_file_id = Column(String(255), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class AnalyticsEvent(Base):
+    """One dialogue step for the statistics: who (pseudonym), what intent, which action."""
+
+    __tablename__ = "analytics_events"
+
+    id = Column(Integer, primary_key=True)
+    user_key = Column(String(32), nullable=False)
+    intent = Column(String(64), nullable=True)
+    confidence = Column(Float, nullable=True)
+    action = Column(String(64), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_analytics_user_key", "user_key"),
+        Index("ix_analytics_created_at", "created_at"),
+    )

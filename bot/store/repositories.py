@@ -1,0 +1,149 @@
+"""Small repositories: one method per query the bot needs, each in its own short session.
+
+Calls are synchronous (SQLAlchemy 1.4); async callers run them with asyncio.to_thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.store.models import AnalyticsEvent, User, VoiceClip
+
+
+@dataclass(frozen=True)
+class UserPrefs:
+    """What the channel adapter needs to know about a learner on every turn."""
+
+    telegram_id: int
+    role: str
+    profile: str
+    voice_on: bool
+    privacy_seen: bool
+
+
+def _prefs(user: User) -> UserPrefs:
+    return UserPrefs(user.telegram_id, user.role, user.profile, user.voice_on, user.privacy_seen)
+
+
+class Users:
+    """Learners and their preferences, looked up by Telegram id."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    def get(self, telegram_id: int) -> UserPrefs | None:
+        """The learner's preferences, or None when we have never stored them."""
+        with self._sessions() as session:
+            user = session.scalar(select(User).where(User.telegram_id == telegram_id))
+            return _prefs(user) if user else None
+
+    def get_or_create(self, telegram_id: int) -> UserPrefs:
+        """The learner's preferences; a first contact gets the defaults stored."""
+        found = self.get(telegram_id)
+        if found:
+            return found
+        try:
+            with self._sessions.begin() as session:
+                session.add(User(telegram_id=telegram_id))
+        except IntegrityError:  # another worker stored the same learner a moment ago
+            pass
+        found = self.get(telegram_id)
+        assert found is not None
+        return found
+
+    def set_flags(self, telegram_id: int, **flags: bool | str) -> None:
+        """Change preference flags (voice_on, privacy_seen, profile, ...) of a stored learner."""
+        self.get_or_create(telegram_id)
+        with self._sessions.begin() as session:
+            session.execute(update(User).where(User.telegram_id == telegram_id).values(**flags))
+
+    def delete(self, telegram_id: int) -> bool:
+        """Erase the learner's row; True when there was one."""
+        with self._sessions.begin() as session:
+            result = session.execute(delete(User).where(User.telegram_id == telegram_id))
+            return bool(result.rowcount)
+
+
+class VoiceClips:
+    """The index of rendered voice notes and their Telegram file_ids."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    def get(self, key: str) -> VoiceClip | None:
+        with self._sessions() as session:
+            return session.get(VoiceClip, key)
+
+    def put(self, key: str, engine: str, path: str, duration: float) -> None:
+        """Record a rendered clip (a second render of the same key replaces the first)."""
+        with self._sessions.begin() as session:
+            session.merge(VoiceClip(key=key, engine=engine, path=path, duration=duration))
+
+    def set_file_id(self, key: str, file_id: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(VoiceClip).where(VoiceClip.key == key).values(telegram_file_id=file_id)
+            )
+
+    def forget_file_ids(self) -> None:
+        """Drop every file_id (another bot token cannot reuse them)."""
+        with self._sessions.begin() as session:
+            session.execute(update(VoiceClip).values(telegram_file_id=None))
+
+
+class Analytics:
+    """The pseudonymised event log behind the coordinators' statistics."""
+
+    def __init__(self, sessions: sessionmaker, secret: str) -> None:
+        self._sessions = sessions
+        self._secret = secret.encode()
+
+    def pseudonym(self, sender_id: str | int) -> str:
+        """A stable key per learner that cannot be turned back into a Telegram id."""
+        digest = hmac.new(self._secret, str(sender_id).encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+    def add_rows(
+        self,
+        session: Session,
+        rows: Iterable[tuple[str | int, str | None, float | None, str | None]],
+    ) -> None:
+        """Add (sender, intent, confidence, action) rows to an open session, pseudonymised here."""
+        session.add_all(
+            AnalyticsEvent(
+                user_key=self.pseudonym(sender),
+                intent=intent,
+                confidence=confidence,
+                action=action,
+            )
+            for sender, intent, confidence, action in rows
+        )
+
+    def record(
+        self, rows: Iterable[tuple[str | int, str | None, float | None, str | None]]
+    ) -> None:
+        """Store rows in their own transaction."""
+        with self._sessions.begin() as session:
+            self.add_rows(session, rows)
+
+    def count_turns(self, sender_id: str | int | None = None) -> int:
+        """How many messages were logged (one row per learner message), for one or all."""
+        query = select(func.count(AnalyticsEvent.id))
+        if sender_id is not None:
+            query = query.where(AnalyticsEvent.user_key == self.pseudonym(sender_id))
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
+    def delete_for(self, sender_id: str | int) -> int:
+        with self._sessions.begin() as session:
+            result = session.execute(
+                delete(AnalyticsEvent).where(AnalyticsEvent.user_key == self.pseudonym(sender_id))
+            )
+            return int(result.rowcount or 0)

@@ -1,0 +1,1 @@
+"""The Telegram channel adapter (python-telegram-bot): updates in, Rasa turns, replies out."""

@@ -1,0 +1,217 @@
+"""Telegram update handlers: every kind of update gets a short, friendly answer.
+
+Texts, button presses, stickers (their emoji) and commands become Rasa turns; photos, voice
+notes, files and group chats get an answer from bot/content/channel.yml without a turn.
+Nothing here logs what a learner wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+
+from telegram import CallbackQuery, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.dialogue.service import Dialogue
+from bot.store.repositories import Users
+from bot.telegram.replies import Replier, replies_from_rasa
+
+logger = logging.getLogger(__name__)
+
+# Telegram commands and the Rasa payload each one stands for.
+COMMANDS = {
+    "start": "/groet",
+    "hulp": "/hulp",
+    "help": "/hulp",
+    "menu": "/hulp",
+    "stop": "/stoppen",
+    "stoppen": "/stoppen",
+    "oefenen": "/oefenen",
+    "voortgang": "/voortgang",
+    "taalhuis": "/taalhuis_info",
+    "geluid_uit": "/geluid_uit",
+    "geluid_aan": "/geluid_aan",
+    "vergeet": "/gegevens_wissen",
+}
+FALLBACK_PAYLOAD = "/nlu_fallback"
+PAYLOAD = re.compile(r"^/([a-z_]{1,60})$")
+# Longer texts are cut: nobody's question needs more, and we store less.
+MAX_TEXT = 500
+DOUBLE_PRESS_SECONDS = 2.0
+GROUP_NOTICE_SECONDS = 600.0
+
+
+class Channel:
+    """The channel adapter's handlers, with the services they need."""
+
+    def __init__(self, dialogue: Dialogue, replier: Replier, users: Users) -> None:
+        self.dialogue = dialogue
+        self.replier = replier
+        self.users = users
+        self._presses: dict[tuple[int, int, str], float] = {}
+        self._group_notices: dict[int, float] = {}
+
+    def register(self, application: Application) -> None:
+        """All handlers in one place; the first matching one in group 0 wins."""
+        private = filters.ChatType.PRIVATE
+        handlers = [
+            # Group chats first: nothing from a group reaches the dialogue.
+            MessageHandler(~private, self.on_group),
+            CallbackQueryHandler(self.on_button),
+            MessageHandler(private & filters.COMMAND, self.on_command),
+            # filters.TEXT also matches edited messages: a corrected text is a new message.
+            MessageHandler(private & filters.TEXT, self.on_text),
+            MessageHandler(private & filters.Sticker.ALL, self.on_sticker),
+            MessageHandler(private & filters.PHOTO, self.reply_with("photo")),
+            MessageHandler(
+                private & (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE),
+                self.reply_with("voice"),
+            ),
+            MessageHandler(
+                private & (filters.Document.ALL | filters.VIDEO | filters.ANIMATION),
+                self.reply_with("file"),
+            ),
+            MessageHandler(private & ~filters.StatusUpdate.ALL, self.reply_with("other")),
+        ]
+        application.add_handlers(handlers)
+        application.add_error_handler(self.on_error)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A typed (or corrected) message: one Rasa turn."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        text = message.text.strip()
+        if len(text) > MAX_TEXT:
+            await self._send_text(update, context, "too_long")
+            text = text[:MAX_TEXT]
+        if text.startswith("/"):
+            # A typed "/intent" must not reach Rasa as a payload.
+            text = text.lstrip("/").strip() or FALLBACK_PAYLOAD
+        await self._turn(update, context, text)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start and friends; an unknown command gets the "not understood" answer."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        command = message.text.split()[0][1:].split("@")[0].lower()
+        payload = COMMANDS.get(command, FALLBACK_PAYLOAD)
+        metadata = {"command": command} if command in COMMANDS else {}
+        await self._turn(update, context, payload, metadata)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press: its payload goes through Rasa, once."""
+        query = update.callback_query
+        if query is None:
+            return
+        data = query.data or ""
+        match = PAYLOAD.match(data)
+        valid = match is not None and (
+            match.group(1) in self.dialogue.intents or data == FALLBACK_PAYLOAD
+        )
+        await self._answer(query, None if valid else self.replier.texts.texts["old_button"])
+        if query.message is None or update.effective_chat is None:
+            return
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return
+        if self._double_press(update.effective_chat.id, query.message.message_id, data):
+            return
+        await self._turn(update, context, data if valid else FALLBACK_PAYLOAD)
+
+    async def on_sticker(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker says what its emoji says (👍 is a yes)."""
+        message = update.effective_message
+        emoji = message.sticker.emoji if message and message.sticker else None
+        if emoji:
+            await self._turn(update, context, emoji)
+        else:
+            await self._send_text(update, context, "sticker")
+
+    def reply_with(self, key: str):
+        """A handler that answers with one of the channel's own texts."""
+
+        async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            await self._send_text(update, context, key)
+
+        handler.__name__ = f"reply_{key}"
+        return handler
+
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """In a group, say once in a while that the bot talks one to one."""
+        chat = update.effective_chat
+        if chat is None or chat.type == ChatType.CHANNEL:
+            return
+        now = time.monotonic()
+        if now - self._group_notices.get(chat.id, -GROUP_NOTICE_SECONDS) < GROUP_NOTICE_SECONDS:
+            return
+        self._group_notices[chat.id] = now
+        await self.replier.send_text(context.bot, chat.id, "group", voice_on=False)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure (no message text), then tell the learner kindly."""
+        error = context.error
+        logger.error("Handling an update failed: %s", type(error).__name__, exc_info=error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return
+        try:
+            await self.replier.send_text(
+                context.bot, update.effective_chat.id, "error", voice_on=False
+            )
+        except Exception as second:  # the network may be the problem; don't loop
+            logger.warning("Could not send the error notice: %s", type(second).__name__)
+
+    async def _turn(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        text: str,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        responses = await self.dialogue.handle(str(user.id), text, metadata)
+        # Read after the turn: the turn itself may have switched the sound off.
+        voice_on = await self._voice_on(user.id)
+        await self.replier.send(context.bot, chat.id, replies_from_rasa(responses), voice_on)
+
+    async def _send_text(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str
+    ) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None:
+            return
+        voice_on = await self._voice_on(user.id) if user else True
+        await self.replier.send_text(context.bot, chat.id, key, voice_on)
+
+    async def _voice_on(self, user_id: int) -> bool:
+        prefs = await asyncio.to_thread(self.users.get, user_id)
+        return prefs.voice_on if prefs else True
+
+    def _double_press(self, chat_id: int, message_id: int, data: str) -> bool:
+        """True for the second press of the same button within a moment."""
+        now = time.monotonic()
+        if len(self._presses) > 10_000:
+            self._presses = {
+                k: t for k, t in self._presses.items() if now - t < DOUBLE_PRESS_SECONDS
+            }
+        key = (chat_id, message_id, data)
+        previous = self._presses.get(key)
+        self._presses[key] = now
+        return previous is not None and now - previous < DOUBLE_PRESS_SECONDS
+
+    @staticmethod
+    async def _answer(query: CallbackQuery, text: str | None) -> None:
+        """Stop the button's spinner; an old query may no longer be answerable."""
+        try:
+            await query.answer(text)
+        except BadRequest:
+            pass
