@@ -61,27 +61,16 @@ class Settings:
     # Telegram's own caps; the benchmark lifts the overall one to measure the bot itself.
     rate_limit_overall: float = 30.0
     rate_limit_group_per_minute: float = 20.0
-    session_minutes: int = 60
-    person_contact: str = "het Taalhuis in de bibliotheek"
     secret_key: Secret = field(default_factory=lambda: Secret(""))
-
-    @property
-    def var_dir(self) -> Path:
-        return self.root / "var"
-
-    @property
-    def audio_dir(self) -> Path:
-        return self.root / "audio"
-
-    @property
-    def models_dir(self) -> Path:
-        return self.root / "models"
+    var_dir: Path = PROJECT_ROOT / "var"
+    audio_dir: Path = PROJECT_ROOT / "audio"
+    models_dir: Path = PROJECT_ROOT / "models"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, root: Path | None = None) -> Settings:
         env = os.environ if env is None else env
         root = root or Path(env.get("TAALMAATJE_ROOT", PROJECT_ROOT))
-        var_dir = root / "var"
+        var_dir = Path(env.get("TAALMAATJE_VAR_DIR") or root / "var")
         tts = env.get("TAALMAATJE_TTS", "auto").strip().lower() or "auto"
         if tts not in TTS_MODES:
             raise ValueError(f"TAALMAATJE_TTS must be one of {', '.join(TTS_MODES)}, not {tts!r}")
@@ -97,6 +86,8 @@ class Settings:
             port=int(env.get("TAALMAATJE_PORT", "8080")),
             action_endpoint_url=env.get("TAALMAATJE_ACTION_ENDPOINT") or None,
             rate_limit_overall=float(env.get("TAALMAATJE_RATE_LIMIT", "30")),
-            session_minutes=int(env.get("TAALMAATJE_SESSION_MINUTES", "60")),
             secret_key=_secret_key(var_dir, env),
+            var_dir=var_dir,
+            audio_dir=Path(env.get("TAALMAATJE_AUDIO_DIR") or root / "audio"),
+            models_dir=Path(env.get("TAALMAATJE_MODELS_DIR") or root / "models"),
         )

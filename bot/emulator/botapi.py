@@ -275,6 +275,8 @@ def _media_sender(kind: str) -> Method:
 
     async def send(emulator: Emulator, params: Params) -> Any:
         log = _chat(emulator, params)
+        caption = _caption(params)
+        _markup(params)  # a bad keyboard must fail before the upload is stored
         given = params.get_file(kind)
         if given is None:
             raise bad_request(f"there is no {kind} in the request")
@@ -288,7 +290,6 @@ def _media_sender(kind: str) -> Method:
         content: dict[str, Any] = {
             kind: objects.media_object(kind, stored, params.get_str("emoji"))
         }
-        caption = _caption(params)
         if caption and kind != "sticker":
             content["caption"] = caption
         return _send(emulator, log, params, content)

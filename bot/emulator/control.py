@@ -6,7 +6,8 @@ private), `user_id` (default the chat id, its absolute value for groups), `first
 
     POST /api/chats/{chat_id}/text      {"text": "hallo"}
     POST /api/chats/{chat_id}/command   {"command": "start", "args": ""}     text "/start"
-    POST /api/chats/{chat_id}/press     {"message_id": 3, "data": "ja"}      callback_query;
+    POST /api/chats/{chat_id}/press     {"message_id": 3, "data": "ja"}      callback_query
+                                        of that bot message (any data; "" or none: no data);
                                         returns {"update_id", "callback_query_id"}
     POST /api/chats/{chat_id}/edit      {"message_id": 2, "text": "hallo!"}  edited_message
     POST /api/chats/{chat_id}/voice     raw OGG/Opus body, or none for a second of silence
@@ -39,6 +40,7 @@ import asyncio
 import json
 import mimetypes
 import secrets
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -161,24 +163,23 @@ async def post_press(request: web.Request) -> web.Response:
     chat_id = _chat_id(request)
     message_id = _int(options.get("message_id"), "message_id")
     data = options.get("data")
-    if not isinstance(data, str) or not data:
-        raise _error(400, "data must be a non-empty string")
+    if data is not None and not isinstance(data, str):
+        raise _error(400, "data must be a string")
     stored = emulator.chat_log(chat_id).messages.get(message_id)
     if stored is None or stored.deleted or not stored.from_bot:
         raise _error(404, "no bot message with this message_id in this chat")
     _, user = _user_side(emulator, chat_id, options)
     query_id = str(secrets.randbits(63))
     emulator.callbacks[query_id] = CallbackQuery(chat_id=chat_id, message_id=message_id)
-    update_id = emulator.push_update(
-        "callback_query",
-        {
-            "id": query_id,
-            "from": user,
-            "chat_instance": str(8_000_000_000_000 + abs(chat_id)),
-            "message": stored.message,
-            "data": data,
-        },
-    )
+    query: dict[str, Any] = {
+        "id": query_id,
+        "from": user,
+        "chat_instance": str(8_000_000_000_000 + abs(chat_id)),
+        "message": stored.message,
+    }
+    if data:  # Telegram's data is 1-64 bytes; an empty press arrives without it
+        query["data"] = data
+    update_id = emulator.push_update("callback_query", query)
     return web.json_response({"update_id": update_id, "callback_query_id": query_id})
 
 
@@ -196,7 +197,7 @@ async def post_edit(request: web.Request) -> web.Response:
         raise _error(404, "no user text message with this message_id in this chat")
     message = stored.message
     message.pop("entities", None)
-    message.update(_text_content(text), edit_date=int(message["date"]) + 1)
+    message.update(_text_content(text), edit_date=max(int(time.time()), int(message["date"])))
     stored.edited = True
     log.touch(stored)
     update_id = emulator.push_update("edited_message", message)

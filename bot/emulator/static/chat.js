@@ -25,6 +25,7 @@
   let poller = null; // AbortController of the running poll loop
   let keyboardFrom = 0; // message_id of the bot message whose reply keyboard is shown
   let noticeTimer = 0;
+  let atBottom = true; // follow new messages unless the user scrolled up to read
   const items = new Map(); // message_id -> <li>
 
   function newChatId() {
@@ -164,6 +165,11 @@
     if (message.photo) {
       const image = element("img", "foto");
       image.src = message.photo.url;
+      if (message.photo.width && message.photo.height) {
+        image.width = message.photo.width; // reserves the space, so scrolling does not jump
+        image.height = message.photo.height;
+      }
+      image.addEventListener("load", keepAtBottom);
       image.alt = message.caption ? "" : "Foto";
       image.loading = "lazy";
       bubble.append(image);
@@ -171,7 +177,7 @@
     if (message.voice) bubble.append(player(message.voice, "voice", "Spraakbericht"));
     if (message.audio) bubble.append(player(message.audio, "audio", "Geluid"));
     if (message.document) {
-      const link = element("a", "document", `📄 ${message.document.file_name || "Bestand"}`);
+      const link = element("a", "document", message.document.file_name || "Bestand");
       link.href = message.document.url;
       link.download = message.document.file_name || "";
       bubble.append(link);
@@ -256,6 +262,11 @@
 
   function scrollDown() {
     view.scroller.scrollTop = view.scroller.scrollHeight;
+    atBottom = true;
+  }
+
+  function keepAtBottom() {
+    if (atBottom) scrollDown();
   }
 
   async function pollLoop(controller) {
@@ -329,6 +340,11 @@
     updateEmpty();
     startPolling();
     view.start.focus();
+  });
+
+  view.scroller.addEventListener("scroll", () => {
+    const { scrollTop, scrollHeight, clientHeight } = view.scroller;
+    atBottom = scrollHeight - scrollTop - clientHeight < 80;
   });
 
   startPolling();
