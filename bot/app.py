@@ -57,7 +57,9 @@ def open_speech(settings: Settings, store: Store) -> Any:
 def ensure_model(settings: Settings, progress: bool = True) -> Path:
     from bot.dialogue.training import train
 
-    path, _ = train(settings.root, settings.models_dir, progress=progress)
+    path, _ = train(
+        settings.root, settings.models_dir, config=settings.config_path, progress=progress
+    )
     return path
 
 

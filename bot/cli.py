@@ -20,7 +20,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from bot.dialogue.training import train
 
-    path, trained = train(settings.root, settings.models_dir, force=args.force)
+    path, trained = train(
+        settings.root, settings.models_dir, config=settings.config_path, force=args.force
+    )
     if not trained:
         print(f"The model is up to date: {path}", file=sys.stderr)
     return 0

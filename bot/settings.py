@@ -65,6 +65,8 @@ class Settings:
     var_dir: Path = PROJECT_ROOT / "var"
     audio_dir: Path = PROJECT_ROOT / "audio"
     models_dir: Path = PROJECT_ROOT / "models"
+    # The Rasa config to train with; the benchmark points it at the DIET+TED baseline.
+    config_path: Path = PROJECT_ROOT / "config.yml"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, root: Path | None = None) -> Settings:
@@ -90,4 +92,5 @@ class Settings:
             var_dir=var_dir,
             audio_dir=Path(env.get("TAALMAATJE_AUDIO_DIR") or root / "audio"),
             models_dir=Path(env.get("TAALMAATJE_MODELS_DIR") or root / "models"),
+            config_path=Path(env.get("TAALMAATJE_CONFIG") or root / "config.yml"),
         )

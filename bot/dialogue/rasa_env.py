@@ -29,7 +29,10 @@ def prepare(log_level: int = logging.WARNING) -> None:
     import skops.io  # noqa: F401  (see module docstring)
     from rasa.utils.log_utils import configure_structlog
 
+    from bot.dialogue import rasa_speedups
+
     configure_structlog(log_level)
+    rasa_speedups.apply()
     for name in ("rasa", "tensorflow", "absl", "matplotlib", "sanic", "asyncio"):
         logging.getLogger(name).setLevel(max(log_level, logging.WARNING))
     _prepared = True

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -27,14 +27,26 @@ from bot.store.repositories import Analytics
 
 logger = logging.getLogger(__name__)
 
-# Events a turn carries along: about 20 turns, far more than max_history needs.
-DEFAULT_WINDOW = 120
+# Events a turn carries along: at least two whole turns; no rule or max_history looks further.
+DEFAULT_WINDOW = 40
 # Actions that are plumbing, not something the learner experienced.
 INTERNAL_ACTIONS = frozenset(
     {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}
 )
 STATE_EVENT_TYPES = ("slot", "active_loop")
 _STORED_TS = "_taalmaatje_stored_ts"
+
+_SESSION_START = sa.text(
+    "SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = 'session_started'"
+)
+_COLUMNS = "SELECT id, type_name, timestamp, data FROM events"
+_IN_SESSION = "sender_id = :sender AND timestamp >= :start"
+_NEWEST = sa.text(f"{_COLUMNS} WHERE {_IN_SESSION} ORDER BY id DESC LIMIT :limit")
+_HEAD = sa.text(f"{_COLUMNS} WHERE {_IN_SESSION} AND id < :before ORDER BY id LIMIT 2")
+_STATE = sa.text(
+    f"{_COLUMNS} WHERE {_IN_SESSION} AND id < :before AND id > :after "
+    "AND type_name IN ('slot', 'active_loop') ORDER BY id"
+)
 
 
 def analytics_rows(
@@ -86,8 +98,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     ) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions:
             return await super()._retrieve(sender_id, True)
-        with self.session_scope() as session:
-            rows = self._window_rows(session, sender_id)
+        with self.engine.connect() as connection:
+            rows = self._window_rows(connection, sender_id)
         if not rows or not self.domain:
             return None
         tracker = DialogueStateTracker.from_dict(
@@ -96,16 +108,16 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         setattr(tracker, _STORED_TS, max(row.timestamp or 0.0 for row in rows))
         return tracker
 
-    def _window_rows(self, session: Any, sender_id: str) -> list[Any]:
-        """The session's newest events, preceded by its start and the state set before them."""
-        event = self.SQLEvent
-        newest = (
-            self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            .order_by(None)
-            .order_by(event.id.desc())
-            .limit(self.window + 1)
-            .all()
-        )
+    def _window_rows(self, connection: Any, sender_id: str) -> list[Any]:
+        """The session's newest events, preceded by its start and the state set before them.
+
+        "The session" is what Rasa's own SQLTrackerStore loads: events from the latest
+        SessionStarted on (by timestamp). Plain SQL: these run on every turn.
+        """
+        start = connection.execute(_SESSION_START, {"sender": sender_id}).scalar()
+        start = -1.0 if start is None else start
+        params = {"sender": sender_id, "start": start, "limit": self.window + 1}
+        newest = connection.execute(_NEWEST, params).all()
         if len(newest) <= self.window:
             return list(reversed(newest))
         window = list(reversed(newest[: self.window]))
@@ -114,69 +126,48 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             if row.type_name == UserUttered.type_name:
                 window = window[index:]
                 break
-        first_id = window[0].id
-        session_start = (
-            session.query(sa.func.max(event.id))
-            .filter(event.sender_id == sender_id, event.type_name == SessionStarted.type_name)
-            .scalar()
-        ) or 0
-        head = (
-            session.query(event)
-            .filter(event.sender_id == sender_id, event.id >= session_start - 1)
-            .filter(event.id < first_id)
-            .order_by(event.id)
-            .limit(2)
-            .all()
-        )
-        state_rows = (
-            session.query(event)
-            .filter(
-                event.sender_id == sender_id,
-                event.type_name.in_(STATE_EVENT_TYPES),
-                event.id > max(session_start, head[-1].id if head else 0),
-                event.id < first_id,
-            )
-            .order_by(event.id)
-            .all()
-        )
+        params["before"] = window[0].id
+        head = connection.execute(_HEAD, params).all()
+        params["after"] = head[-1].id if head else 0
         latest: dict[str, Any] = {}
-        for row in state_rows:
-            data = json.loads(row.data)
-            latest[f"{row.type_name}:{data.get('name')}" if row.type_name == "slot" else "loop"] = (
-                row
-            )
+        for row in connection.execute(_STATE, params):
+            name = json.loads(row.data).get("name") if row.type_name == "slot" else "loop"
+            latest[f"{row.type_name}:{name}"] = row
         return head + sorted(latest.values(), key=lambda row: row.id) + window
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events this turn added, and their analytics rows, in one transaction."""
-        with self.session_scope() as session:
+        with self.engine.begin() as connection:
             stored_ts = getattr(tracker, _STORED_TS, None)
             if stored_ts is None:
-                stored_ts = (
-                    session.query(sa.func.max(self.SQLEvent.timestamp))
-                    .filter(self.SQLEvent.sender_id == tracker.sender_id)
-                    .scalar()
-                )
+                stored_ts = connection.execute(
+                    sa.text("SELECT max(timestamp) FROM events WHERE sender_id = :sender"),
+                    {"sender": tracker.sender_id},
+                ).scalar()
             new_events = [
                 event
                 for event in tracker.events
                 if stored_ts is None or (event.timestamp or 0.0) > stored_ts
             ]
+            rows = []
             for event in new_events:
                 data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
                 )
+            if rows:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
             if self.analytics is not None:
-                self.analytics.add_rows(session, analytics_rows(tracker.sender_id, new_events))
-            session.commit()
+                self.analytics.insert_rows(
+                    connection, analytics_rows(tracker.sender_id, new_events)
+                )
         if new_events:
             setattr(tracker, _STORED_TS, max(event.timestamp or 0.0 for event in new_events))
 

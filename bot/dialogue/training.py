@@ -34,7 +34,7 @@ def training_files(root: Path, config: Path | None = None) -> list[Path]:
 def fingerprint(root: Path, config: Path | None = None) -> str:
     digest = hashlib.sha256(RASA_VERSION.encode())
     for path in training_files(root, config):
-        name = path.name if path == config else str(path.relative_to(root))
+        name = "config.yml" if path == config else str(path.relative_to(root))
         digest.update(name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

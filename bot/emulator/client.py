@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,11 @@ def text_of(message: dict[str, Any]) -> str:
 def buttons_of(message: dict[str, Any]) -> list[dict[str, Any]]:
     markup = message.get("reply_markup") or {}
     return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def ends_turn(new: list[dict[str, Any]]) -> bool:
+    """A spoken turn ends with the message that carries "Nog eens" (the replay buttons)."""
+    return bool(new) and any(b.get("callback_data") == "/herhalen" for b in buttons_of(new[-1]))
 
 
 class EmulatorClient:
@@ -90,11 +96,13 @@ class EmulatorClient:
         expect: int = 1,
         timeout: float = 20.0,
         settle: float = 0.0,
+        until: Callable[[list[dict[str, Any]]], bool] | None = None,
     ) -> list[dict[str, Any]]:
         """Do something as the learner and return the bot messages that answered it.
 
-        Waits until ``expect`` new bot messages arrived, then ``settle`` seconds more to
-        catch any extra ones (tests use this to assert nothing more was sent).
+        Waits until ``expect`` new bot messages arrived (or ``until(new)`` holds), then
+        ``settle`` seconds more to catch any extra ones (tests use this to assert nothing
+        more was sent).
         """
         await self.sync(chat_id)
         known = {m["message_id"] for m in self.view(chat_id).bot_messages()}
@@ -103,7 +111,7 @@ class EmulatorClient:
         new: list[dict[str, Any]] = []
         while True:
             new = [m for m in self.view(chat_id).bot_messages() if m["message_id"] not in known]
-            if len(new) >= expect:
+            if until(new) if until else len(new) >= expect:
                 break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -123,7 +131,9 @@ class EmulatorClient:
     async def command(self, chat_id: int, command: str, **kw: Any) -> list[dict[str, Any]]:
         return await self.act(chat_id, "command", {"command": command}, **kw)
 
-    async def press(self, chat_id: int, message_id: int, data: str, **kw: Any) -> list[dict[str, Any]]:
+    async def press(
+        self, chat_id: int, message_id: int, data: str, **kw: Any
+    ) -> list[dict[str, Any]]:
         return await self.act(chat_id, "press", {"message_id": message_id, "data": data}, **kw)
 
     async def stats(self) -> dict[str, Any]:

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from bot.store.models import AnalyticsEvent, User, VoiceClip
+from bot.store.models import AnalyticsEvent, User, VoiceClip, utcnow
 
 
 @dataclass(frozen=True)
@@ -110,28 +111,35 @@ class Analytics:
         digest = hmac.new(self._secret, str(sender_id).encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
-    def add_rows(
+    def insert_rows(
         self,
-        session: Session,
+        connection: Connection,
         rows: Iterable[tuple[str | int, str | None, float | None, str | None]],
     ) -> None:
-        """Add (sender, intent, confidence, action) rows to an open session, pseudonymised here."""
-        session.add_all(
-            AnalyticsEvent(
-                user_key=self.pseudonym(sender),
-                intent=intent,
-                confidence=confidence,
-                action=action,
-            )
+        """Insert (sender, intent, confidence, action) rows on an open connection, in one go.
+
+        The tracker store calls this inside its own transaction; the sender is pseudonymised
+        here, so no Telegram id ever reaches the table.
+        """
+        values = [
+            {
+                "user_key": self.pseudonym(sender),
+                "intent": intent,
+                "confidence": confidence,
+                "action": action,
+                "created_at": utcnow(),
+            }
             for sender, intent, confidence, action in rows
-        )
+        ]
+        if values:
+            connection.execute(AnalyticsEvent.__table__.insert(), values)
 
     def record(
         self, rows: Iterable[tuple[str | int, str | None, float | None, str | None]]
     ) -> None:
         """Store rows in their own transaction."""
         with self._sessions.begin() as session:
-            self.add_rows(session, rows)
+            self.insert_rows(session.connection(), rows)
 
     def count_turns(self, sender_id: str | int | None = None) -> int:
         """How many messages were logged (one row per learner message), for one or all."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot.content import ChannelTexts
 from bot.telegram.handlers import Channel
 from bot.telegram.limiter import RetryingRateLimiter
 from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.transport import AiohttpRequest
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -44,7 +44,7 @@ def build_application(
         .base_url(base_url)
         .base_file_url(file_url_for(base_url))
         .request(
-            HTTPXRequest(
+            AiohttpRequest(
                 connection_pool_size=concurrency,
                 connect_timeout=5.0,
                 read_timeout=10.0,
@@ -52,7 +52,7 @@ def build_application(
                 pool_timeout=10.0,
             )
         )
-        .get_updates_request(HTTPXRequest(connection_pool_size=2, read_timeout=40.0))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=10.0))
         .rate_limiter(
             RetryingRateLimiter(overall_max_rate=overall_rate, group_max_rate=group_rate_per_minute)
         )

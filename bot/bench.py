@@ -1,0 +1,273 @@
+"""``taalmaatje bench``: speed and memory of the whole bot, measured as learners meet it.
+
+The bot runs as its own process (``taalmaatje run``) against the emulator in another
+process, exactly as against any Bot API server; simulated learners talk to it through the
+emulator's control API. The same run measures Rasa's default pipeline (DIET + TED) on the
+same training data as the baseline.
+
+Telegram's overall cap (30 messages a second) is lifted for the bot under test, because
+the benchmark measures what the bot can do, not what Telegram allows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.emulator.client import EmulatorClient, ends_turn
+from bot.settings import PROJECT_ROOT, Settings
+
+BASELINE_CONFIG = PROJECT_ROOT / "bench" / "baseline-config.yml"
+# What the simulated learners say: everyday questions, each answered from cached voice.
+SCRIPT = (
+    "wanneer is het taalhuis open",
+    "dank je wel",
+    "hallo",
+    "waar is het taalhuis",
+    "kan ik gratis lid worden",
+    "ik wil een cursus lezen",
+    "nog een keer",
+    "doei",
+)
+
+
+@dataclass
+class Figures:
+    name: str
+    config: str
+    training_s: float = 0.0
+    cold_start_s: float = 0.0
+    turn_p50_ms: float = 0.0
+    turn_p99_ms: float = 0.0
+    turns_per_s: float = 0.0
+    learners: int = 0
+    long_turn10_p50_ms: float = 0.0
+    long_turn300_p50_ms: float = 0.0
+    long_ratio: float = 0.0
+    peak_rss_mb: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The process's high-water mark of resident memory (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _env(work: Path, config: Path, emulator_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": "123456:benchmark-token-for-the-local-emulator",
+            "TELEGRAM_BASE_URL": f"{emulator_url}/bot",
+            "TAALMAATJE_CONFIG": str(config),
+            "TAALMAATJE_MODELS_DIR": str(work / "models"),
+            "TAALMAATJE_VAR_DIR": str(work / "var"),
+            "TAALMAATJE_AUDIO_DIR": str(work.parent / "audio"),
+            "TAALMAATJE_TTS": "espeak",
+            "TAALMAATJE_RATE_LIMIT": "0",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+    )
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bot", *args]
+
+
+@contextmanager
+def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    with log.open("w") as out:
+        process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def _turns(client: EmulatorClient, chat_id: int, count: int, offset: int = 0) -> list[float]:
+    """Have one learner take ``count`` turns; the latency of each, in ms."""
+    latencies = []
+    for index in range(count):
+        text = SCRIPT[(offset + index) % len(SCRIPT)]
+        started = time.perf_counter()
+        await client.say(chat_id, text, until=ends_turn, timeout=60)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+async def _measure(
+    figures: Figures,
+    emulator_url: str,
+    process: subprocess.Popen,
+    spawned: float,
+    args: argparse.Namespace,
+) -> None:
+    async with EmulatorClient(emulator_url) as client:
+        await client.post("/api/reset", {"keep_files": True})
+        # Cold start: the update waits while the process starts, as after a restart.
+        await client.command(1, "start", until=ends_turn, timeout=180)
+        figures.cold_start_s = time.perf_counter() - spawned
+
+        # Warm up: every learner starts, so every phrase is uploaded once (then file_id).
+        learners = list(range(100, 100 + args.learners))
+        await asyncio.gather(
+            *(client.command(c, "start", until=ends_turn, timeout=120) for c in learners)
+        )
+        await _turns(client, 2, len(SCRIPT))
+
+        latencies = await _turns(client, 3, 200)
+        figures.turn_p50_ms = statistics.median(latencies)
+        figures.turn_p99_ms = _percentile(latencies, 0.99)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(_turns(client, c, args.turns, c) for c in learners))
+        elapsed = time.perf_counter() - started
+        figures.turns_per_s = len(learners) * args.turns / elapsed
+        figures.learners = len(learners)
+
+        long = await _turns(client, 4, args.long)
+        around = 5
+        early = long[max(0, 10 - around) : 10 + around]
+        late = long[max(0, args.long - 2 * around) : args.long]
+        figures.long_turn10_p50_ms = statistics.median(early)
+        figures.long_turn300_p50_ms = statistics.median(late)
+        figures.long_ratio = figures.long_turn300_p50_ms / figures.long_turn10_p50_ms
+    figures.peak_rss_mb = _peak_rss_mb(process.pid)
+
+
+def _bench_variant(
+    name: str, config: Path, work: Path, emulator_url: str, args: argparse.Namespace
+) -> Figures:
+    figures = Figures(name=name, config=str(config.relative_to(PROJECT_ROOT)))
+    work.mkdir(parents=True, exist_ok=True)
+    env = _env(work, config, emulator_url)
+    print(f"[{name}] training ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    subprocess.run(
+        _command("train", "--force"),
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    figures.training_s = time.perf_counter() - started
+    print(f"[{name}] voice notes ...", file=sys.stderr, flush=True)
+    subprocess.run(
+        _command("audio", "build"),
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    print(f"[{name}] serving and measuring ...", file=sys.stderr, flush=True)
+    spawned = time.perf_counter()
+    with _process(_command("run"), env, work / "bot.log") as process:
+        asyncio.run(_measure(figures, emulator_url, process, spawned, args))
+    print(f"[{name}] done", file=sys.stderr, flush=True)
+    return figures
+
+
+def run_bench(settings: Settings, args: argparse.Namespace) -> int:
+    port = _free_port()
+    emulator_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="taalmaatje-bench-") as tmp:
+        work = Path(tmp)
+        env = _env(work / "emulator", settings.config_path, emulator_url)
+        with _process(_command("emulator", "--port", str(port)), env, work / "emulator.log"):
+            _wait_for_port(port)
+            results = [
+                _bench_variant(
+                    "taalmaatje", settings.config_path, work / "light", emulator_url, args
+                )
+            ]
+            if not args.no_baseline:
+                results.append(
+                    _bench_variant(
+                        "baseline DIET+TED", BASELINE_CONFIG, work / "baseline", emulator_url, args
+                    )
+                )
+    if len(results) == 2 and results[1].turns_per_s:
+        results[0].notes.append(
+            f"throughput {results[0].turns_per_s / results[1].turns_per_s:.1f}x the baseline"
+        )
+    report = {"machine": _machine(), "figures": [asdict(f) for f in results]}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_table(results)
+    return 0
+
+
+def _wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the emulator did not start on port {port}")
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+
+
+def _print_table(results: list[Figures]) -> None:
+    rows = [
+        ("training (s)", "training_s", "{:.1f}"),
+        ("cold start (s)", "cold_start_s", "{:.1f}"),
+        ("turn p50 (ms)", "turn_p50_ms", "{:.1f}"),
+        ("turn p99 (ms)", "turn_p99_ms", "{:.1f}"),
+        ("turns/s, 50 learners", "turns_per_s", "{:.0f}"),
+        ("turn 10 p50 (ms)", "long_turn10_p50_ms", "{:.1f}"),
+        ("turn 300 p50 (ms)", "long_turn300_p50_ms", "{:.1f}"),
+        ("turn 300 / turn 10", "long_ratio", "{:.2f}"),
+        ("peak RSS (MB)", "peak_rss_mb", "{:.0f}"),
+    ]
+    print(f"{'':<24}" + "".join(f"{r.name:>20}" for r in results))
+    for label, key, fmt in rows:
+        print(f"{label:<24}" + "".join(f"{fmt.format(getattr(r, key)):>20}" for r in results))
+    for result in results:
+        for note in result.notes:
+            print(f"{result.name}: {note}")
