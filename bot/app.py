@@ -137,6 +137,9 @@ class Bot:
 
 async def start_bot(settings: Settings, model: Path, *, with_emulator: bool | None = None) -> Bot:
     """Open every service and start polling; the caller awaits ``Bot.stop``."""
+    from bot.dialogue import rasa_env
+
+    rasa_env.prepare()
     from bot.content import load_channel_texts
     from bot.telegram.application import build_application, set_commands
     from bot.telegram.handlers import Channel

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.dialogue import rasa_env
 from bot.settings import PROJECT_ROOT, Settings
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
-os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+# Before any test module imports Rasa: quiet, offline, fast model loads, asyncio's policy.
+rasa_env.prepare()
 
 _chat_ids = itertools.count(10_001)
 

@@ -1,11 +1,15 @@
 """Prepare the process for Rasa before its first import.
 
 Rasa phones home (telemetry) unless told not to, logs at DEBUG through structlog, and its
-LogisticRegressionClassifier loads 10 s slower unless ``skops.io`` is imported first.
+LogisticRegressionClassifier loads 10 s slower unless ``skops.io`` is imported first. Its
+channel registry imports aiogram, which switches the process to uvloop's event-loop policy
+at import time; the policy the process had is put back.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 import os
 import warnings
@@ -26,8 +30,13 @@ def prepare(log_level: int = logging.WARNING) -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning)
-    import skops.io  # noqa: F401  (see module docstring)
+    policy = asyncio.get_event_loop_policy()
+    # In this order: skops.io before any rasa module, then the channels (and aiogram).
+    importlib.import_module("skops.io")
+    importlib.import_module("rasa.core.channels")
     from rasa.utils.log_utils import configure_structlog
+
+    asyncio.set_event_loop_policy(policy)
 
     from bot.dialogue import rasa_speedups
 

@@ -33,9 +33,7 @@ def _patch_event_resolution() -> None:
 
     classes: dict[str, type[Event]] = {}
 
-    def resolve_by_type(
-        type_name: str, default: type[Event] | None = None
-    ) -> type[Event] | None:
+    def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
         found = classes.get(type_name)
         if found is None:
             # A class defined since the last scan (or an unknown name): scan again.

@@ -152,28 +152,38 @@ def test_delete_removes_only_that_learner(users: Users, engine: Engine) -> None:
 
 
 def test_concurrent_first_contacts_store_one_learner(users: Users, engine: Engine) -> None:
-    threads_count = 8
-    barrier = threading.Barrier(threads_count)
+    """Several updates of one new learner at once (a double tap): one row, no errors."""
+    threads_count, rounds = 12, 15
     results: list[UserPrefs] = []
     errors: list[BaseException] = []
 
-    def contact() -> None:
+    def contact(barrier: threading.Barrier, telegram_id: int) -> None:
         try:
             barrier.wait(timeout=10)
-            results.append(users.get_or_create(LEARNER))
+            results.append(users.get_or_create(telegram_id))
         except BaseException as error:  # any failure is asserted on below
             errors.append(error)
 
-    threads = [threading.Thread(target=contact) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    for telegram_id in range(LEARNER, LEARNER + rounds):
+        barrier = threading.Barrier(threads_count)
+        threads = [
+            threading.Thread(target=contact, args=(barrier, telegram_id))
+            for _ in range(threads_count)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
 
     assert errors == []
-    assert len(results) == threads_count
-    assert set(results) == {UserPrefs(LEARNER, "learner", "nt1", True, False)}
-    assert user_rows(engine) == [(LEARNER, True, False)]
+    assert len(results) == threads_count * rounds
+    assert set(results) == {
+        UserPrefs(telegram_id, "learner", "nt1", True, False)
+        for telegram_id in range(LEARNER, LEARNER + rounds)
+    }
+    assert user_rows(engine) == [
+        (telegram_id, True, False) for telegram_id in range(LEARNER, LEARNER + rounds)
+    ]
 
 
 # --- analytics ---------------------------------------------------------------------------

@@ -125,7 +125,7 @@ class Conversation:
             ActionExecuted("action_listen"),
         )
 
-    def turns_(self, count: int) -> list[Event]:
+    def plain_turns(self, count: int) -> list[Event]:
         return [event for _ in range(count) for event in self.turn()]
 
     @property
@@ -144,6 +144,12 @@ def stored(engine: Engine, sender_id: str = SENDER) -> list[dict[str, Any]]:
             text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender_id}
         )
         return [json.loads(data) for (data,) in rows]
+
+
+def assert_each_event_once(events: Any) -> None:
+    """Every loaded event is a distinct stored event (each has its own timestamp here)."""
+    seen = [json.dumps(event, sort_keys=True) for event in dicts(events)]
+    assert len(seen) == len(set(seen))
 
 
 def session_part(events: list[Event]) -> list[Event]:
@@ -229,6 +235,7 @@ async def test_long_session_loads_a_window_that_starts_at_a_turn(
     events = list(loaded.events)
     assert WINDOW // 2 < len(events) <= WINDOW + MAX_PREFIX
 
+    assert_each_event_once(events)
     prefix, window = split_window(events, long_talk.events)
     assert isinstance(prefix[0], SessionStarted)
     assert all(isinstance(e, (SlotSet, ActiveLoop, ActionExecuted)) for e in prefix[1:])
@@ -296,7 +303,7 @@ async def test_saving_twice_stores_nothing_twice(
 ) -> None:
     talk = Conversation(domain)
     talk.start_session()
-    talk.turns_(3)
+    talk.plain_turns(3)
     await store.save(talk.tracker)
     await store.save(talk.tracker)
     await store.save(talk.tracker.copy())
@@ -329,7 +336,7 @@ async def test_a_turn_after_the_clock_stepped_back_is_stored(
 ) -> None:
     talk = Conversation(domain)
     talk.start_session()
-    talk.turns_(2)
+    talk.plain_turns(2)
     await store.save(talk.tracker)
     before = stored(engine)
 
@@ -352,11 +359,11 @@ async def test_new_session_loads_only_that_session(
     talk.start_session()
     talk.turn("geluid_uit", "action_geluid_uit", SlotSet("geluid", False))
     talk.turn("groet", "action_welkom", SlotSet("intro_nodig", False))
-    talk.turns_(20)
+    talk.plain_turns(20)
     await store.save(talk.tracker)
     # An hour later: a new session carries over only what Rasa carries over.
     second = talk.start_session(SlotSet("intro_nodig", False))
-    second += talk.turns_(2)
+    second += talk.plain_turns(2)
     await store.save(talk.tracker)
 
     loaded = await store.retrieve(SENDER)
@@ -373,17 +380,18 @@ async def test_long_new_session_takes_no_state_from_the_session_before(
     talk = Conversation(domain)
     talk.start_session()
     talk.turn("geluid_uit", "action_geluid_uit", SlotSet("geluid", False))
-    talk.turns_(50)
+    talk.plain_turns(50)
     first_session = len(talk.events)
     talk.start_session(SlotSet("intro_nodig", False))
     talk.turn("voortgang", "action_voortgang", SlotSet("aantal_gesprekken", 7))
-    talk.turns_(50)
+    talk.plain_turns(50)
     await store.save(talk.tracker)
 
     loaded = await store.retrieve(SENDER)
     reference = await rasa_store.retrieve(SENDER)
     assert loaded is not None and reference is not None
     assert len(loaded.events) <= WINDOW + MAX_PREFIX
+    assert_each_event_once(loaded.events)
     assert loaded.current_slot_values() == reference.current_slot_values()
     assert (loaded.get_slot("geluid"), loaded.get_slot("intro_nodig")) == (True, False)
     assert loaded.get_slot("aantal_gesprekken") == 7
@@ -396,9 +404,9 @@ async def test_full_tracker_has_every_session(
 ) -> None:
     talk = Conversation(domain)
     talk.start_session()
-    talk.turns_(60)
+    talk.plain_turns(60)
     talk.start_session()
-    talk.turns_(60)
+    talk.plain_turns(60)
     await store.save(talk.tracker)
     full = await store.retrieve_full_tracker(SENDER)
     assert full is not None
@@ -485,7 +493,7 @@ async def test_erase_deletes_only_that_conversation(
     mine, other = Conversation(domain, SENDER), Conversation(domain, OTHER, start=1.8e9)
     for talk in (mine, other):
         talk.start_session()
-        talk.turns_(5)
+        talk.plain_turns(5)
         await store.save(talk.tracker)
 
     assert store.erase(SENDER) == len(mine.events)
