@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TTS_MODES = ("auto", "gtts", "espeak", "off")
@@ -38,11 +39,24 @@ def _secret_key(var_dir: Path, env: Mapping[str, str]) -> Secret:
     if env.get("TAALMAATJE_SECRET"):
         return Secret(env["TAALMAATJE_SECRET"])
     path = var_dir / "secret.key"
-    if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created private from the start; a second process starting at once reads the first's.
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
     return Secret(path.read_text().strip())
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind: type = int) -> Any:
+    value = env.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -85,9 +99,9 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             tts_mode=tts,
             host=env.get("TAALMAATJE_HOST", "127.0.0.1"),
-            port=int(env.get("TAALMAATJE_PORT", "8080")),
+            port=_number(env, "TAALMAATJE_PORT", "8080"),
             action_endpoint_url=env.get("TAALMAATJE_ACTION_ENDPOINT") or None,
-            rate_limit_overall=float(env.get("TAALMAATJE_RATE_LIMIT", "30")),
+            rate_limit_overall=_number(env, "TAALMAATJE_RATE_LIMIT", "30", float),
             secret_key=_secret_key(var_dir, env),
             var_dir=var_dir,
             audio_dir=Path(env.get("TAALMAATJE_AUDIO_DIR") or root / "audio"),

@@ -73,12 +73,15 @@ def all_texts(root: Path) -> list[FixedText]:
 
 
 def slot_defaults(domain_path: Path) -> dict[str, str]:
-    """Slot initial values, to fill placeholders such as {telefoon} before speaking."""
+    """Fixed slot values (text slots' initial values), to fill {telefoon} before speaking.
+
+    Other slots (counts, flags) differ per learner, so texts using them are not pre-rendered.
+    """
     domain = yaml.safe_load(domain_path.read_text(encoding="utf-8"))
     return {
         name: str(slot["initial_value"])
         for name, slot in (domain.get("slots") or {}).items()
-        if slot.get("initial_value") is not None
+        if slot.get("type") == "text" and slot.get("initial_value") is not None
     }
 
 

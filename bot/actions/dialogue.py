@@ -97,4 +97,7 @@ class ActionStoppen(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        events: list[dict[str, Any]] = [ActiveLoop(None)]
+        if "requested_slot" in (domain.get("slots") or {}):  # only once there are forms
+            events.append(SlotSet("requested_slot", None))
+        return events

@@ -10,6 +10,7 @@ an event broker.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Iterable
@@ -34,7 +35,8 @@ INTERNAL_ACTIONS = frozenset(
     {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}
 )
 STATE_EVENT_TYPES = ("slot", "active_loop")
-_STORED_TS = "_taalmaatje_stored_ts"
+# Set on the trackers this store hands out: how many of their events are stored already.
+_STORED_COUNT = "_taalmaatje_stored_count"
 
 _SESSION_START = sa.text(
     "SELECT max(timestamp) FROM events WHERE sender_id = :sender AND type_name = 'session_started'"
@@ -105,7 +107,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         tracker = DialogueStateTracker.from_dict(
             sender_id, [json.loads(row.data) for row in rows], self.domain.slots
         )
-        setattr(tracker, _STORED_TS, max(row.timestamp or 0.0 for row in rows))
+        setattr(tracker, _STORED_COUNT, len(tracker.events))
         return tracker
 
     def _window_rows(self, connection: Any, sender_id: str) -> list[Any]:
@@ -138,17 +140,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events this turn added, and their analytics rows, in one transaction."""
         with self.engine.begin() as connection:
-            stored_ts = getattr(tracker, _STORED_TS, None)
-            if stored_ts is None:
-                stored_ts = connection.execute(
-                    sa.text("SELECT max(timestamp) FROM events WHERE sender_id = :sender"),
-                    {"sender": tracker.sender_id},
-                ).scalar()
-            new_events = [
-                event
-                for event in tracker.events
-                if stored_ts is None or (event.timestamp or 0.0) > stored_ts
-            ]
+            new_events = self._unsaved(connection, tracker)
             rows = []
             for event in new_events:
                 data = event.as_dict()
@@ -168,8 +160,25 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
                 self.analytics.insert_rows(
                     connection, analytics_rows(tracker.sender_id, new_events)
                 )
-        if new_events:
-            setattr(tracker, _STORED_TS, max(event.timestamp or 0.0 for event in new_events))
+        setattr(tracker, _STORED_COUNT, len(tracker.events))
+
+    @staticmethod
+    def _unsaved(connection: Any, tracker: DialogueStateTracker) -> list[Event]:
+        """The tracker's events that are not stored yet.
+
+        A tracker from this store knows how many of its events came from the database. Any
+        other (a new conversation, or a copy) is compared with the newest stored event.
+        """
+        stored = getattr(tracker, _STORED_COUNT, None)
+        if stored is not None:
+            return list(itertools.islice(tracker.events, stored, None))
+        newest = connection.execute(
+            sa.text("SELECT max(timestamp) FROM events WHERE sender_id = :sender"),
+            {"sender": tracker.sender_id},
+        ).scalar()
+        if newest is None:
+            return list(tracker.events)
+        return [event for event in tracker.events if (event.timestamp or 0.0) > newest]
 
     def erase(self, sender_id: str) -> int:
         """Delete every stored event of a conversation (the learner's "vergeet mij")."""

@@ -6,6 +6,7 @@ so "is the model current?" is a file lookup that needs no Rasa import.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import sys
@@ -25,7 +26,8 @@ def training_files(root: Path, config: Path | None = None) -> list[Path]:
         if name == "config.yml" and config is not None:
             path = config
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.yml") if p.is_file()))
+            found = [p for p in path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()]
+            files.extend(sorted(found))
         elif path.exists():
             files.append(path)
     return files
@@ -92,14 +94,16 @@ def train(
         hooks_logger.propagate = False
     try:
         models_dir.mkdir(parents=True, exist_ok=True)
-        result = rasa_train(
-            domain=str(root / "domain.yml"),
-            config=str(config or root / "config.yml"),
-            training_files=[str(root / "nlu_data"), str(root / "stories")],
-            output=str(models_dir),
-            fixed_model_name=target.name.removesuffix(".tar.gz"),
-            force_training=True,
-        )
+        # Rasa prints its banners to stdout, which belongs to the command (parse --json).
+        with contextlib.redirect_stdout(sys.stderr):
+            result = rasa_train(
+                domain=str(root / "domain.yml"),
+                config=str(config or root / "config.yml"),
+                training_files=[str(root / "nlu_data"), str(root / "stories")],
+                output=str(models_dir),
+                fixed_model_name=target.name.removesuffix(".tar.gz"),
+                force_training=True,
+            )
     finally:
         hooks_logger.removeHandler(handler)
         hooks_logger.setLevel(previous_level)

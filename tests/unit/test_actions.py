@@ -290,11 +290,19 @@ async def test_replay_after_a_silent_turn_shows_the_menu(domain: dict[str, Any])
 async def test_stoppen_ends_any_form_and_says_nothing(domain: dict[str, Any]) -> None:
     events = [*SESSION_START, user("stop", "stoppen")]
     result, messages = await run(ActionStoppen(), events, domain)
+    # No forms in the domain yet, so no requested_slot to clear.
+    assert result == [{"event": "active_loop", "name": None, "timestamp": None}]
+    assert messages == []
+
+
+async def test_stoppen_clears_the_requested_slot_once_forms_exist(domain: dict[str, Any]) -> None:
+    events = [*SESSION_START, user("stop", "stoppen")]
+    with_forms = {**domain, "slots": {**domain["slots"], "requested_slot": {"type": "any"}}}
+    result, _ = await run(ActionStoppen(), events, with_forms)
     assert result == [
         {"event": "active_loop", "name": None, "timestamp": None},
         slot("requested_slot", None),
     ]
-    assert messages == []
 
 
 # --- action_geluid_uit / action_geluid_aan -----------------------------------------------

@@ -242,11 +242,6 @@ async def test_unknown_action_fails_the_turn_loudly(
         await run_action("action_bestaat_niet", endpoint, domain, said("hallo", "groet"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: action_stoppen sets slot 'requested_slot', which this domain (no forms) does "
-    "not have; Rasa logs an ERROR 'Tried to set non existent slot' on every 'stop'",
-)
 async def test_stoppen_logs_no_error(
     endpoint: InProcessActionEndpoint, domain: Domain, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -326,11 +326,6 @@ async def test_turn_by_turn_saving_keeps_the_whole_conversation(
     assert stored(engine) == dicts(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: save() keeps only events newer than the newest stored timestamp, so a turn "
-    "after the wall clock stepped back (NTP, another worker's clock) is silently dropped",
-)
 async def test_a_turn_after_the_clock_stepped_back_is_stored(
     store: WindowedSQLTrackerStore, engine: Engine, domain: Domain
 ) -> None:

@@ -99,11 +99,6 @@ def test_renaming_a_training_file_changes_the_fingerprint(root: Path) -> None:
     assert fingerprint(root) != before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: training_files() only globs *.yml, but Rasa also trains on *.yaml files in "
-    "nlu_data/ and stories/, so adding one leaves the old model in use",
-)
 def test_a_yaml_training_file_changes_the_fingerprint(root: Path) -> None:
     before = fingerprint(root)
     (root / "nlu_data" / "extra.yaml").write_text(
