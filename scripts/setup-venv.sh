@@ -32,5 +32,16 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.3.1"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+# Remove what the lock no longer lists, so the environment is exactly the lock.
+"$venv/bin/python" - <<'PY'
+import re, subprocess, sys
+def norm(name): return re.sub(r"[-_.]+", "-", name).lower()
+locked = {norm(l.split("==")[0]) for l in open("requirements.lock") if "==" in l and not l.startswith("#")}
+locked |= {"taalmaatje", "pip"}
+installed = subprocess.run([sys.executable, "-m", "pip", "freeze", "--all", "--exclude-editable"], capture_output=True, text=True).stdout
+extra = [l.split("==")[0] for l in installed.splitlines() if "==" in l and not l.startswith("#") and norm(l.split("==")[0]) not in locked]
+if extra:
+    subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", *extra], check=True)
+PY
 touch "$stamp"
 echo "The virtual environment is ready: $venv" >&2

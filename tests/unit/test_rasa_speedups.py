@@ -66,8 +66,12 @@ def test_the_prediction_graph_gives_dasks_results(model_path, tmp_path):
 
     runners = {}
     for name, runner_class in (("dask", DaskGraphRunner), ("sequential", SequentialGraphRunner)):
+        # An existing folder, as Rasa's processor gives it (into a missing one, Rasa's
+        # LocalModelStorage unpacks the featurizers wrongly, whichever runner is used).
+        storage = tmp_path / name
+        storage.mkdir()
         _, runners[name] = loader.load_predict_graph_runner(
-            tmp_path / name, model_path, LocalModelStorage, runner_class
+            storage, model_path, LocalModelStorage, runner_class
         )
     assert MessageProcessor  # the class the speed-up substitutes the runner in
     for text in ("hallo", "wanneer isse open", "vergeet mij", "🙏", "asdfgh"):
