@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.deps import ActionDeps, off_loop, telegram_id
+from bot.actions.deps import ActionDeps, telegram_id
 
 
 class ActionWelkom(Action):
@@ -31,10 +31,10 @@ class ActionWelkom(Action):
         user_id = telegram_id(tracker)
         seen = False
         if user_id is not None:
-            prefs = await off_loop(self.deps.users.get_or_create, user_id)
+            prefs = self.deps.users.get_or_create(user_id)
             seen = prefs.privacy_seen
             if not seen:
-                await off_loop(self.deps.users.set_flags, user_id, privacy_seen=True)
+                self.deps.users.set_flags(user_id, privacy_seen=True)
         return [SlotSet("intro_nodig", metadata.get("command") == "start" or not seen)]
 
 

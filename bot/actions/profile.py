@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.deps import ActionDeps, off_loop, telegram_id
+from bot.actions.deps import ActionDeps, telegram_id
 
 
 class _SetVoice(Action):
@@ -22,7 +22,7 @@ class _SetVoice(Action):
     ) -> list[dict[str, Any]]:
         user_id = telegram_id(tracker)
         if user_id is not None:
-            await off_loop(self.deps.users.set_flags, user_id, voice_on=self.voice_on)
+            self.deps.users.set_flags(user_id, voice_on=self.voice_on)
         return [SlotSet("geluid", self.voice_on)]
 
 

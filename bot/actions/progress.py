@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.deps import ActionDeps, off_loop
+from bot.actions.deps import ActionDeps
 
 
 class ActionVoortgang(Action):
@@ -21,5 +21,5 @@ class ActionVoortgang(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        count = await off_loop(self.deps.analytics.count_turns, tracker.sender_id)
+        count = self.deps.analytics.count_turns(tracker.sender_id)
         return [SlotSet("aantal_gesprekken", count + 1)]

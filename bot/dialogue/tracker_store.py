@@ -29,7 +29,7 @@ from bot.store.repositories import Analytics
 logger = logging.getLogger(__name__)
 
 # Events a turn carries along: at least two whole turns; no rule or max_history looks further.
-DEFAULT_WINDOW = 40
+DEFAULT_WINDOW = 24
 # Actions that are plumbing, not something the learner experienced.
 INTERNAL_ACTIONS = frozenset(
     {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}

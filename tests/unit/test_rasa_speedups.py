@@ -83,3 +83,20 @@ def test_the_prediction_graph_gives_dasks_results(model_path, tmp_path):
             parsed = output["run_RegexMessageHandler"][0]
             results.append((parsed.get("intent"), parsed.get("intent_ranking")))
         assert results[0] == results[1], text
+
+
+def test_slot_copies_are_shallow_copies_as_before():
+    import copy
+
+    from rasa.shared.core.slots import BooleanSlot, CategoricalSlot
+
+    for slot in (
+        BooleanSlot("geluid", mappings=[{"type": "custom"}], initial_value=True),
+        CategoricalSlot("profiel", mappings=[{"type": "custom"}], values=["nt1", "nt2"]),
+    ):
+        slot.value = slot.initial_value
+        twin = copy.copy(slot)
+        assert type(twin) is type(slot) and twin is not slot
+        assert twin.__dict__ == slot.__dict__
+        twin.value = False
+        assert slot.value == slot.initial_value, "changing the copy leaves the original"
