@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from dataclasses import dataclass
@@ -149,6 +150,9 @@ async def start_bot(settings: Settings, model: Path, *, with_emulator: bool | No
     store = await asyncio.to_thread(open_store, settings)
     speech = open_speech(settings, store)
     dialogue = await asyncio.to_thread(open_dialogue, settings, store, model)
+    # The model's objects live as long as the process: keep the collector from rescanning them.
+    gc.collect()
+    gc.freeze()
     emulator = None
     base_url = settings.telegram_base_url
     token = settings.telegram_token.get() if settings.telegram_token else EMULATOR_TOKEN

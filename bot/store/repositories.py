@@ -29,10 +29,6 @@ class UserPrefs:
     privacy_seen: bool
 
 
-def _prefs(user: User) -> UserPrefs:
-    return UserPrefs(user.telegram_id, user.role, user.profile, user.voice_on, user.privacy_seen)
-
-
 class Users:
     """Learners and their preferences, looked up by Telegram id."""
 
@@ -40,10 +36,18 @@ class Users:
         self._sessions = sessions
 
     def get(self, telegram_id: int) -> UserPrefs | None:
-        """The learner's preferences, or None when we have never stored them."""
+        """The learner's preferences, or None when we have never stored them.
+
+        Read on every turn, so a plain row read rather than an ORM object.
+        """
+        table = User.__table__
+        query = select(
+            table.c.telegram_id, table.c.role, table.c.profile, table.c.voice_on,
+            table.c.privacy_seen,
+        ).where(table.c.telegram_id == telegram_id)  # fmt: skip
         with self._sessions() as session:
-            user = session.scalar(select(User).where(User.telegram_id == telegram_id))
-            return _prefs(user) if user else None
+            row = session.execute(query).first()
+        return UserPrefs(*row) if row else None
 
     def get_or_create(self, telegram_id: int) -> UserPrefs:
         """The learner's preferences; a first contact gets the defaults stored."""

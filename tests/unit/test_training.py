@@ -112,9 +112,9 @@ def test_another_config_gives_another_model(root: Path, tmp_path: Path) -> None:
     baseline.write_text(
         (root / "config.yml")
         .read_text(encoding="utf-8")
-        .replace("max_history: 3", "max_history: 5")
+        .replace("threshold: 0.4", "threshold: 0.5")
     )
-    assert "max_history: 5" in baseline.read_text()
+    assert "threshold: 0.5" in baseline.read_text()
     assert fingerprint(root, baseline) != fingerprint(root)
     # The same settings under another file name are the same model.
     same = tmp_path / "kopie.yml"
