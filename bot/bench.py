@@ -86,14 +86,14 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _env(work: Path, config: Path, emulator_url: str) -> dict[str, str]:
+def _env(work: Path, config: Path, emulator_url: str, models: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
             "TELEGRAM_BOT_TOKEN": "123456:benchmark-token-for-the-local-emulator",
             "TELEGRAM_BASE_URL": f"{emulator_url}/bot",
             "TAALMAATJE_CONFIG": str(config),
-            "TAALMAATJE_MODELS_DIR": str(work / "models"),
+            "TAALMAATJE_MODELS_DIR": str(models or work / "models"),
             "TAALMAATJE_VAR_DIR": str(work / "var"),
             "TAALMAATJE_AUDIO_DIR": str(work.parent / "audio"),
             "TAALMAATJE_TTS": "espeak",

@@ -41,7 +41,9 @@ def prepare(log_level: int = logging.WARNING) -> None:
     from bot.dialogue import rasa_speedups
 
     configure_structlog(log_level)
-    rasa_speedups.apply()
+    # Off only to measure stock Rasa in the benchmark.
+    if os.environ.get("TAALMAATJE_RASA_SPEEDUPS", "on").lower() != "off":
+        rasa_speedups.apply()
     for name in ("rasa", "tensorflow", "absl", "matplotlib", "sanic", "asyncio"):
         logging.getLogger(name).setLevel(max(log_level, logging.WARNING))
     _prepared = True
