@@ -177,29 +177,30 @@ async def _measure(
 
 
 def _bench_variant(
-    name: str, config: Path, work: Path, emulator_url: str, args: argparse.Namespace
+    name: str,
+    config: Path,
+    work: Path,
+    emulator_url: str,
+    args: argparse.Namespace,
+    *,
+    models: Path | None = None,
+    stock_rasa: bool = False,
 ) -> Figures:
+    """Measure one configuration; with ``models`` given, reuse that trained model."""
     figures = Figures(name=name, config=str(config.relative_to(PROJECT_ROOT)))
     work.mkdir(parents=True, exist_ok=True)
-    env = _env(work, config, emulator_url)
-    print(f"[{name}] training ...", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    subprocess.run(
-        _command("train", "--force"),
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    figures.training_s = time.perf_counter() - started
+    env = _env(work, config, emulator_url, models)
+    quiet = {"check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    if stock_rasa:
+        env["TAALMAATJE_RASA_SPEEDUPS"] = "off"
+        figures.notes.append("Rasa's own runtime: without bot/dialogue/rasa_speedups.py")
+    if models is None:
+        print(f"[{name}] training ...", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        subprocess.run(_command("train", "--force"), env=env, **quiet)
+        figures.training_s = time.perf_counter() - started
     print(f"[{name}] voice notes ...", file=sys.stderr, flush=True)
-    subprocess.run(
-        _command("audio", "build"),
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    subprocess.run(_command("audio", "build"), env=env, **quiet)
     print(f"[{name}] serving and measuring ...", file=sys.stderr, flush=True)
     spawned = time.perf_counter()
     with _process(_command("run"), env, work / "bot.log") as process:
@@ -222,15 +223,23 @@ def run_bench(settings: Settings, args: argparse.Namespace) -> int:
                 )
             ]
             if not args.no_baseline:
+                baseline = work / "baseline"
                 results.append(
                     _bench_variant(
-                        "baseline DIET+TED", BASELINE_CONFIG, work / "baseline", emulator_url, args
+                        "baseline DIET+TED", BASELINE_CONFIG, baseline, emulator_url, args
                     )
                 )
-    if len(results) == 2 and results[1].turns_per_s:
-        results[0].notes.append(
-            f"throughput {results[0].turns_per_s / results[1].turns_per_s:.1f}x the baseline"
-        )
+                stock = _bench_variant(
+                    "DIET+TED, stock Rasa", BASELINE_CONFIG, work / "stock", emulator_url, args,
+                    models=baseline / "models", stock_rasa=True,
+                )  # fmt: skip
+                stock.training_s = results[1].training_s
+                results.append(stock)
+    for other in results[1:]:
+        if other.turns_per_s:
+            results[0].notes.append(
+                f"throughput {results[0].turns_per_s / other.turns_per_s:.1f}x {other.name}"
+            )
     report = {"machine": _machine(), "figures": [asdict(f) for f in results]}
     if args.json:
         print(json.dumps(report, indent=2))
