@@ -60,10 +60,6 @@ class GoogleTTS:
                 return "closed"
             return "open" if self._clock() < self._open_until else "half-open"
 
-    def available(self) -> bool:
-        """Whether the next call would try Google (it may still fail)."""
-        return self.state != "open"
-
     def _admit(self) -> bool:
         with self._lock:
             if self._open_until is not None:

@@ -97,11 +97,6 @@ class VoiceClips:
                 update(VoiceClip).where(VoiceClip.key == key).values(telegram_file_id=file_id)
             )
 
-    def forget_file_ids(self) -> None:
-        """Drop every file_id (another bot token cannot reuse them)."""
-        with self._sessions.begin() as session:
-            session.execute(update(VoiceClip).values(telegram_file_id=None))
-
 
 class Analytics:
     """The pseudonymised event log behind the coordinators' statistics."""
