@@ -14,6 +14,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
+from telegram.error import BadRequest
 
 from bot.content import ChannelTexts
 from bot.speech import Clip, SpeechService
@@ -109,9 +110,14 @@ class Replier:
     ) -> Message:
         duration = max(1, round(clip.duration))
         if clip.file_id:
-            return await bot.send_voice(
-                chat_id, clip.file_id, caption=caption, duration=duration, reply_markup=markup
-            )
+            try:
+                return await bot.send_voice(
+                    chat_id, clip.file_id, caption=caption, duration=duration, reply_markup=markup
+                )
+            except BadRequest:
+                # A file_id belongs to one bot token (the emulator's, an old token's): upload
+                # the file again, which stores the new file_id.
+                logger.warning("A stored file_id was refused; uploading clip %s", clip.key[:12])
         with clip.path.open("rb") as audio:
             message = await bot.send_voice(
                 chat_id,
