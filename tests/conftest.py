@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from sqlalchemy.engine import Engine
 
 from bot.dialogue import rasa_env
 from bot.settings import PROJECT_ROOT, Settings
+from bot.store.db import make_engine, migrate
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
@@ -43,6 +45,15 @@ def make_settings(base: Path, **overrides: object) -> Settings:
     settings = Settings.from_env(env, root=PROJECT_ROOT)
     settings = replace(settings, database_url=f"sqlite:///{base / 'var' / 'test.db'}")
     return replace(settings, **overrides) if overrides else settings
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite database file of the test's own."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'taalmaatje.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

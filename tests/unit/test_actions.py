@@ -6,8 +6,6 @@ messages it dispatches.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +21,7 @@ from bot.actions.privacy import ActionGegevensWissen
 from bot.actions.profile import ActionGeluidAan, ActionGeluidUit
 from bot.actions.progress import ActionVoortgang
 from bot.settings import PROJECT_ROOT
-from bot.store.db import make_engine, make_sessionmaker, migrate
+from bot.store.db import make_sessionmaker
 from bot.store.repositories import Analytics, UserPrefs, Users
 
 SENDER = "4242"
@@ -38,20 +36,9 @@ MENU_BUTTONS = [
 @pytest.fixture(scope="module")
 def domain() -> dict[str, Any]:
     """The real domain, as Rasa hands it to an action server."""
-    from bot.dialogue import rasa_env
-
-    rasa_env.prepare()
     from rasa.shared.core.domain import Domain
 
     return Domain.load(str(PROJECT_ROOT / "domain.yml")).as_dict()
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'taalmaatje.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -9,29 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
-from rasa_sdk.interfaces import ActionExecutionRejection
-
-from bot.actions import ActionDeps, build_executor
-from bot.dialogue import rasa_env
-from bot.dialogue.inprocess import InProcessActionEndpoint
-from bot.settings import PROJECT_ROOT
-from bot.store.db import make_engine, make_sessionmaker, migrate
-from bot.store.repositories import Analytics, Users
-
-rasa_env.prepare()
-
-from rasa.core.actions.action import RemoteAction  # noqa: E402
-from rasa.core.channels.channel import CollectingOutputChannel  # noqa: E402
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator  # noqa: E402
-from rasa.shared.core.domain import Domain  # noqa: E402
-from rasa.shared.core.events import (  # noqa: E402
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
     Event,
@@ -39,9 +24,19 @@ from rasa.shared.core.events import (  # noqa: E402
     SlotSet,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
-from rasa.shared.exceptions import RasaException  # noqa: E402
-from rasa.utils.endpoints import ClientResponseError  # noqa: E402
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import ClientResponseError
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection
+from sqlalchemy.engine import Engine
+
+from bot.actions import ActionDeps, build_executor
+from bot.dialogue.inprocess import InProcessActionEndpoint
+from bot.settings import PROJECT_ROOT
+from bot.store.db import make_sessionmaker
+from bot.store.repositories import Analytics, Users
 
 SENDER = "4242"
 MENU_BUTTONS = [
@@ -69,12 +64,9 @@ def domain() -> Domain:
 
 
 @pytest.fixture
-def deps(tmp_path: Path) -> Iterator[ActionDeps]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'taalmaatje.db'}")
-    migrate(engine)
+def deps(engine: Engine) -> ActionDeps:
     sessions = make_sessionmaker(engine)
-    yield ActionDeps(Users(sessions), Analytics(sessions, "test-secret"))
-    engine.dispose()
+    return ActionDeps(Users(sessions), Analytics(sessions, "test-secret"))
 
 
 @pytest.fixture

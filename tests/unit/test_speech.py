@@ -22,11 +22,12 @@ import pytest
 import requests
 import responses
 import soundfile
+from sqlalchemy.engine import Engine
 
 from bot.speech import Clip, SpeechService, build_all, espeak, speakable
 from bot.speech.encode import decode_mp3, resample
 from bot.speech.google import GoogleSkipped, GoogleTTS, GoogleUnavailable
-from bot.store.db import make_engine, make_sessionmaker, migrate
+from bot.store.db import make_sessionmaker
 from bot.store.repositories import VoiceClips
 
 SENTENCE = "Goedemorgen, wil je vandaag samen een paar nieuwe woorden oefenen?"
@@ -34,11 +35,8 @@ BATCHEXECUTE = "https://translate.google.com/_/TranslateWebserverUi/data/batchex
 
 
 @pytest.fixture
-def clips(tmp_path: Path) -> Iterator[VoiceClips]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'taalmaatje.db'}")
-    migrate(engine)
-    yield VoiceClips(make_sessionmaker(engine))
-    engine.dispose()
+def clips(engine: Engine) -> VoiceClips:
+    return VoiceClips(make_sessionmaker(engine))
 
 
 @pytest.fixture

@@ -14,20 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.engine import Engine
-
-from bot.dialogue import rasa_env
-from bot.settings import PROJECT_ROOT
-from bot.store.db import make_engine, make_sessionmaker, migrate
-from bot.store.models import AnalyticsEvent
-from bot.store.repositories import Analytics
-
-rasa_env.prepare()
-
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore  # noqa: E402
-from rasa.shared.core.domain import Domain  # noqa: E402
-from rasa.shared.core.events import (  # noqa: E402
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
     BotUttered,
@@ -36,9 +25,15 @@ from rasa.shared.core.events import (  # noqa: E402
     SlotSet,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 
-from bot.dialogue.tracker_store import WindowedSQLTrackerStore, analytics_rows  # noqa: E402
+from bot.dialogue.tracker_store import WindowedSQLTrackerStore, analytics_rows
+from bot.settings import PROJECT_ROOT
+from bot.store.db import make_engine, make_sessionmaker, migrate
+from bot.store.models import AnalyticsEvent
+from bot.store.repositories import Analytics
 
 SENDER = "4242"
 OTHER = "5151"
@@ -55,15 +50,8 @@ def domain() -> Domain:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """The file the shared ``engine`` fixture opens, for Rasa's own store as a reference."""
     return tmp_path / "taalmaatje.db"
-
-
-@pytest.fixture
-def engine(db_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{db_path}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
