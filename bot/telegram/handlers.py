@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
@@ -132,7 +133,9 @@ class Channel:
         else:
             await self._send_text(update, context, "sticker")
 
-    def reply_with(self, key: str):
+    def reply_with(
+        self, key: str
+    ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
         """A handler that answers with one of the channel's own texts."""
 
         async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -72,11 +72,14 @@ class Replier:
             )
         return InlineKeyboardMarkup(rows) if rows else None
 
-    async def send(self, bot: Bot, chat_id: int, replies: list[Reply], voice_on: bool) -> None:
+    async def send(
+        self, bot: Bot, chat_id: int, replies: list[Reply], voice_on: bool, replay: bool = True
+    ) -> None:
+        """Send a turn's replies; ``replay`` puts "Nog eens"/"Langzamer" under the last one."""
         for index, reply in enumerate(replies):
             last = index == len(replies) - 1
             clip = await self._clip(reply) if voice_on else None
-            markup = self.keyboard(reply.buttons, replay=clip is not None and last)
+            markup = self.keyboard(reply.buttons, replay=replay and clip is not None and last)
             if clip is None:
                 await bot.send_message(
                     chat_id, reply.text[: MessageLimit.MAX_TEXT_LENGTH], reply_markup=markup
@@ -88,8 +91,11 @@ class Replier:
                 await self._send_voice(bot, chat_id, clip, None, markup)
 
     async def send_text(self, bot: Bot, chat_id: int, key: str, voice_on: bool = True) -> None:
-        """Send one of the channel's own texts (bot/content/channel.yml)."""
-        await self.send(bot, chat_id, [Reply(self.texts.texts[key], [])], voice_on)
+        """Send one of the channel's own texts (bot/content/channel.yml).
+
+        No replay buttons: they replay the last Rasa turn, and these texts are not part of one.
+        """
+        await self.send(bot, chat_id, [Reply(self.texts.texts[key], [])], voice_on, replay=False)
 
     async def _clip(self, reply: Reply) -> Clip | None:
         if self.speech is None:
