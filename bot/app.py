@@ -31,21 +31,38 @@ class Store:
     users: Users
     analytics: Analytics
     clips: VoiceClips
+    practice: Any
+    profiles: Any
 
     def close(self) -> None:
         self.engine.dispose()
 
+    def action_deps(self) -> Any:
+        from bot.actions import ActionDeps
+
+        return ActionDeps(self.users, self.analytics, self.practice, self.profiles)
+
 
 def open_store(settings: Settings) -> Store:
     """The database, migrated to the newest schema."""
+    from bot.content.bank import load_bank
+    from bot.practice.service import Practice
+    from bot.practice.texts import load_practice_texts
+    from bot.store.practice import PracticeStore
+    from bot.tone.profiles import load_profiles
+
     engine = make_engine(settings.database_url)
     migrate(engine)
     sessions = make_sessionmaker(engine)
+    analytics = Analytics(sessions, settings.secret_key.get())
+    practice = Practice(load_bank(), PracticeStore(sessions, analytics), load_practice_texts())
     return Store(
         engine=engine,
         users=Users(sessions),
-        analytics=Analytics(sessions, settings.secret_key.get()),
+        analytics=analytics,
         clips=VoiceClips(sessions),
+        practice=practice,
+        profiles=load_profiles(),
     )
 
 
@@ -84,10 +101,10 @@ def _action_endpoint(settings: Settings, store: Store) -> Any:
         from rasa.utils.endpoints import EndpointConfig
 
         return EndpointConfig(url=settings.action_endpoint_url)
-    from bot.actions import ActionDeps, build_executor
+    from bot.actions import build_executor
     from bot.dialogue.inprocess import InProcessActionEndpoint
 
-    return InProcessActionEndpoint(build_executor(ActionDeps(store.users, store.analytics)))
+    return InProcessActionEndpoint(build_executor(store.action_deps()))
 
 
 def open_dialogue(settings: Settings, store: Store, model: Path) -> Any:
@@ -108,7 +125,26 @@ def open_dialogue(settings: Settings, store: Store, model: Path) -> Any:
         action_endpoint=_action_endpoint(settings, store),
     )
     tracker_store.domain = agent.domain
-    return Dialogue(agent, tracker_store, store.users, store.analytics)
+    return Dialogue(agent, tracker_store, store.users, store.analytics, store.practice)
+
+
+def progress_pictures(store: Store) -> Any:
+    """The channel's picture maker: a learner's progress as a PNG, drawn off the event loop."""
+    from bot.practice.picture import ProgressRow, render_progress
+
+    texts = store.practice.texts.picture
+
+    def draw(user_id: int) -> bytes:
+        prefs = store.users.get(user_id)
+        profile = store.profiles.get(prefs.profile if prefs and prefs.intake_done else None)
+        progress = store.practice.progress(user_id, profile)
+        rows = [ProgressRow(theme.name, stars, level) for theme, stars, level in progress.rows]
+        return render_progress(rows, texts["title"], texts["level"])
+
+    async def picture(user_id: int) -> bytes:
+        return await asyncio.to_thread(draw, user_id)
+
+    return picture
 
 
 @dataclass
@@ -162,7 +198,9 @@ async def start_bot(settings: Settings, model: Path, *, with_emulator: bool | No
         emulator = await start_emulator(settings.host, settings.port)
         base_url = f"{emulator.base_url}/bot"
     texts = load_channel_texts()
-    channel = Channel(dialogue, Replier(speech, texts), store.users)
+    channel = Channel(
+        dialogue, Replier(speech, texts, progress_pictures(store)), store.users, store.profiles
+    )
     application = build_application(
         token,
         channel,

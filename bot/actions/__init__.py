@@ -10,9 +10,14 @@ from rasa_sdk.executor import ActionExecutor
 
 from bot.actions.deps import ActionDeps
 from bot.actions.dialogue import ActionHerhalen, ActionLangzamer, ActionStoppen, ActionWelkom
+from bot.actions.practice import ActionOefenen, ActionVoortgang
 from bot.actions.privacy import ActionGegevensWissen
-from bot.actions.profile import ActionGeluidAan, ActionGeluidUit
-from bot.actions.progress import ActionVoortgang
+from bot.actions.profile import (
+    ActionGeluidAan,
+    ActionGeluidUit,
+    ActionInstellingen,
+    ActionIntake,
+)
 
 __all__ = ["ActionDeps", "build_executor"]
 
@@ -22,13 +27,16 @@ def build_executor(deps: ActionDeps) -> ActionExecutor:
     executor = ActionExecutor()
     for action in (
         ActionWelkom(deps),
-        ActionHerhalen(),
-        ActionLangzamer(),
-        ActionStoppen(),
+        ActionHerhalen(deps),
+        ActionLangzamer(deps),
+        ActionStoppen(deps),
         ActionGeluidUit(deps),
         ActionGeluidAan(deps),
         ActionVoortgang(deps),
         ActionGegevensWissen(),
+        ActionOefenen(deps),
+        ActionInstellingen(deps),
+        ActionIntake(deps),
     ):
         executor.register_action(action)
     return executor

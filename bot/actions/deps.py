@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from rasa_sdk import Tracker
 
+from bot.practice.service import Practice
 from bot.store.repositories import Analytics, Users
+from bot.tone.profiles import Profiles
 
 # A custom response the dialogue layer acts on and never shows to the learner.
 CONTROL_KEY = "taalmaatje"
@@ -21,6 +23,8 @@ CONTROL_KEY = "taalmaatje"
 class ActionDeps:
     users: Users
     analytics: Analytics
+    practice: Practice
+    profiles: Profiles
 
 
 def telegram_id(tracker: Tracker) -> int | None:

@@ -55,9 +55,16 @@ def last_bot_turn(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 class _Replay(Action):
-    """Say the previous turn again, at the speed this class names."""
+    """Say the previous turn again; "langzamer" asks for the slow voice.
 
-    speed = "normal"
+    "Nog eens" keeps the learner's own speed (slow for newcomers). The previous messages'
+    custom data (what to speak, the picture) is kept, so a listening question is heard again.
+    """
+
+    speed: str | None = None
+
+    def __init__(self, deps: ActionDeps) -> None:
+        self.deps = deps
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -66,12 +73,16 @@ class _Replay(Action):
         if not previous:
             dispatcher.utter_message(response="utter_menu")
             return []
+        user_id = telegram_id(tracker)
+        if user_id is not None:
+            self.deps.practice.note_replay(user_id, slow=self.speed == "slow")
         for message in previous:
             data = message.get("data") or {}
+            custom = dict(data.get("custom") or {})
+            if self.speed:
+                custom["voice"] = self.speed
             dispatcher.utter_message(
-                text=message["text"],
-                buttons=data.get("buttons") or [],
-                json_message={"voice": self.speed},
+                text=message["text"], buttons=data.get("buttons") or [], json_message=custom
             )
         return []
 
@@ -89,7 +100,10 @@ class ActionLangzamer(_Replay):
 
 
 class ActionStoppen(Action):
-    """End whatever is going on, at once; nothing else is asked."""
+    """End whatever is going on, at once (a practice round too); nothing else is asked."""
+
+    def __init__(self, deps: ActionDeps) -> None:
+        self.deps = deps
 
     def name(self) -> str:
         return "action_stoppen"
@@ -97,6 +111,9 @@ class ActionStoppen(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        user_id = telegram_id(tracker)
+        if user_id is not None:
+            self.deps.practice.close(user_id)
         events: list[dict[str, Any]] = [ActiveLoop(None)]
         if "requested_slot" in (domain.get("slots") or {}):  # only once there are forms
             events.append(SlotSet("requested_slot", None))

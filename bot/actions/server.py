@@ -35,12 +35,12 @@ def create_app(executor: object) -> web.Application:
 
 
 def serve_forever(settings: Settings, host: str, port: int) -> None:
-    from bot.actions import ActionDeps, build_executor
+    from bot.actions import build_executor
     from bot.app import open_store
 
     store = open_store(settings)
     try:
-        executor = build_executor(ActionDeps(store.users, store.analytics))
+        executor = build_executor(store.action_deps())
         web.run_app(create_app(executor), host=host, port=port, print=None)
     finally:
         store.close()

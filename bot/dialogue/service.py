@@ -15,6 +15,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.actions.deps import CONTROL_KEY
 from bot.dialogue.tracker_store import WindowedSQLTrackerStore
+from bot.practice.service import Practice
 from bot.store.repositories import Analytics, Users
 
 logger = logging.getLogger(__name__)
@@ -41,20 +42,35 @@ class Dialogue:
         tracker_store: WindowedSQLTrackerStore,
         users: Users,
         analytics: Analytics,
+        practice: Practice | None = None,
     ) -> None:
         self.agent = agent
         self.tracker_store = tracker_store
         self.users = users
         self.analytics = analytics
+        self.practice = practice
 
     @property
     def intents(self) -> set[str]:
         return set(self.agent.domain.intents) if self.agent.domain else set()
 
+    @property
+    def entities(self) -> set[str]:
+        return set(self.agent.domain.entities) if self.agent.domain else set()
+
     async def handle(
         self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        """Run one turn and return the bot messages for the learner."""
+        """Run one turn and return the bot messages for the learner.
+
+        A typed text that clearly means one of the buttons just shown (an exercise's answer,
+        "ja" to another round) becomes that button's payload, so typing works like tapping.
+        """
+        user_id = int(sender_id) if sender_id.lstrip("-").isdigit() else None
+        if self.practice is not None and user_id is not None and not text.startswith("/"):
+            payload = self.practice.typed(user_id, text)
+            if payload is not None:
+                text, metadata = payload, {**(metadata or {}), "typed": True}
         collector = TurnCollector()
         message = UserMessage(
             text=text,
@@ -74,6 +90,10 @@ class Dialogue:
             replies.append(reply)
         if erase:
             await self.erase(sender_id)
+        elif self.practice is not None and user_id is not None:
+            if not any((reply.get("custom") or {}).get("oefening") for reply in replies):
+                # The learner moved on: old buttons no longer take typed answers.
+                self.practice.forget_open(user_id)
         return replies
 
     async def erase(self, sender_id: str) -> None:
@@ -82,6 +102,8 @@ class Dialogue:
         def _erase() -> None:
             if sender_id.lstrip("-").isdigit():
                 self.users.delete(int(sender_id))
+                if self.practice is not None:
+                    self.practice.store.erase(int(sender_id))
             self.analytics.delete_for(sender_id)
             self.tracker_store.erase(sender_id)
 

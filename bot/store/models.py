@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -41,6 +42,8 @@ class User(Base):
     voice_on = Column(Boolean, nullable=False, default=True)
     reminders_opt_in = Column(Boolean, nullable=False, default=False)
     privacy_seen = Column(Boolean, nullable=False, default=False)
+    # False until the learner has chosen how to practise (or skipped the choice).
+    intake_done = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
@@ -72,4 +75,67 @@ class AnalyticsEvent(Base):
     __table_args__ = (
         Index("ix_analytics_user_key", "user_key"),
         Index("ix_analytics_created_at", "created_at"),
+    )
+
+
+class PracticeState(Base):
+    """The learner's open round (one JSON document) and how many rounds they have done.
+
+    Kept as one row so a turn reads and writes the round in a single statement.
+    """
+
+    __tablename__ = "practice_state"
+
+    telegram_id = Column(BigInteger, primary_key=True)
+    rounds = Column(Integer, nullable=False, default=0)
+    level = Column(Integer, nullable=False, default=1)
+    state = Column(Text, nullable=True)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class PracticeItem(Base):
+    """One learner's Leitner box for one content item."""
+
+    __tablename__ = "practice_items"
+
+    telegram_id = Column(BigInteger, primary_key=True)
+    item_key = Column(String(64), primary_key=True)
+    box = Column(Integer, nullable=False, default=1)
+    last_round = Column(Integer, nullable=False, default=0)
+    seen = Column(Integer, nullable=False, default=0)
+    correct = Column(Integer, nullable=False, default=0)
+
+
+class PracticeTheme(Base):
+    """One learner's level in one theme, and the run of good or poor rounds behind it."""
+
+    __tablename__ = "practice_themes"
+
+    telegram_id = Column(BigInteger, primary_key=True)
+    theme = Column(String(32), primary_key=True)
+    level = Column(Integer, nullable=False, default=1)
+    good_rounds = Column(Integer, nullable=False, default=0)
+    poor_rounds = Column(Integer, nullable=False, default=0)
+
+
+class PracticeEvent(Base):
+    """An exercise shown or answered, for the statistics: pseudonym and content ids only."""
+
+    __tablename__ = "practice_events"
+
+    id = Column(Integer, primary_key=True)
+    user_key = Column(String(32), nullable=False)
+    event = Column(String(16), nullable=False)
+    theme = Column(String(32), nullable=False)
+    level = Column(Integer, nullable=False)
+    kind = Column(String(16), nullable=False)
+    item_key = Column(String(64), nullable=False)
+    correct = Column(Boolean, nullable=True)
+    replays = Column(Integer, nullable=False, default=0)
+    slower = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_practice_events_user_key", "user_key"),
+        Index("ix_practice_events_created_at", "created_at"),
     )

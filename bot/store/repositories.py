@@ -27,6 +27,7 @@ class UserPrefs:
     profile: str
     voice_on: bool
     privacy_seen: bool
+    intake_done: bool
 
 
 class Users:
@@ -43,7 +44,7 @@ class Users:
         table = User.__table__
         query = select(
             table.c.telegram_id, table.c.role, table.c.profile, table.c.voice_on,
-            table.c.privacy_seen,
+            table.c.privacy_seen, table.c.intake_done,
         ).where(table.c.telegram_id == telegram_id)  # fmt: skip
         with self._sessions() as session:
             row = session.execute(query).first()

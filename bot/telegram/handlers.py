@@ -19,7 +19,8 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.dialogue.service import Dialogue
 from bot.store.repositories import Users
-from bot.telegram.replies import Replier, replies_from_rasa
+from bot.telegram.replies import Listener, Replier, replies_from_rasa
+from bot.tone.profiles import Profiles
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ COMMANDS = {
     "vergeet": "/gegevens_wissen",
 }
 FALLBACK_PAYLOAD = "/nlu_fallback"
-PAYLOAD = re.compile(r"^/([a-z_]{1,60})$")
+# "/intent" or "/intent{"entity":"value"}": button payloads the bot itself made.
+PAYLOAD = re.compile(r'^/([a-z_]{1,40})(\{"[a-z]{1,12}":"[a-z0-9_:]{1,24}"\})?$')
 # Longer texts are cut: nobody's question needs more, and we store less.
 MAX_TEXT = 500
 DOUBLE_PRESS_SECONDS = 2.0
@@ -49,10 +51,13 @@ GROUP_NOTICE_SECONDS = 600.0
 class Channel:
     """The channel adapter's handlers, with the services they need."""
 
-    def __init__(self, dialogue: Dialogue, replier: Replier, users: Users) -> None:
+    def __init__(
+        self, dialogue: Dialogue, replier: Replier, users: Users, profiles: Profiles
+    ) -> None:
         self.dialogue = dialogue
         self.replier = replier
         self.users = users
+        self.profiles = profiles
         self._presses: dict[tuple[int, int, str], float] = {}
         self._group_notices: dict[int, float] = {}
 
@@ -115,6 +120,9 @@ class Channel:
         valid = match is not None and (
             match.group(1) in self.dialogue.intents or data == FALLBACK_PAYLOAD
         )
+        if valid and match is not None and match.group(2):
+            entity = match.group(2)[2:].split('"', 1)[0]
+            valid = entity in self.dialogue.entities
         await self._answer(query, None if valid else self.replier.texts.texts["old_button"])
         if query.message is None or update.effective_chat is None:
             return
@@ -153,7 +161,7 @@ class Channel:
         if now - self._group_notices.get(chat.id, -GROUP_NOTICE_SECONDS) < GROUP_NOTICE_SECONDS:
             return
         self._group_notices[chat.id] = now
-        await self.replier.send_text(context.bot, chat.id, "group", voice_on=False)
+        await self.replier.send_text(context.bot, chat.id, "group", Listener(voice=False))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure (no message text), then tell the learner kindly."""
@@ -165,7 +173,7 @@ class Channel:
             return
         try:
             await self.replier.send_text(
-                context.bot, update.effective_chat.id, "error", voice_on=False
+                context.bot, update.effective_chat.id, "error", Listener(voice=False)
             )
         except Exception as second:  # the network may be the problem; don't loop
             logger.warning("Could not send the error notice: %s", type(second).__name__)
@@ -182,8 +190,8 @@ class Channel:
             return
         responses = await self.dialogue.handle(str(user.id), text, metadata)
         # Read after the turn: the turn itself may have switched the sound off.
-        voice_on = await self._voice_on(user.id)
-        await self.replier.send(context.bot, chat.id, replies_from_rasa(responses), voice_on)
+        listener = self._listener(user.id)
+        await self.replier.send(context.bot, chat.id, replies_from_rasa(responses), listener)
 
     async def _send_text(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str
@@ -191,14 +199,23 @@ class Channel:
         chat, user = update.effective_chat, update.effective_user
         if chat is None:
             return
-        voice_on = await self._voice_on(user.id) if user else True
-        await self.replier.send_text(context.bot, chat.id, key, voice_on)
+        listener = self._listener(user.id) if user else Listener()
+        await self.replier.send_text(context.bot, chat.id, key, listener)
 
-    async def _voice_on(self, user_id: int) -> bool:
-        # One primary-key read (~0.1 ms), done inline as Rasa's tracker store does its own:
-        # a thread hop would cost more than the query.
+    def _listener(self, user_id: int) -> Listener:
+        """Sound, speed and emoji for this learner, from their settings and profile.
+
+        One primary-key read (~0.1 ms), done inline as Rasa's tracker store does its own:
+        a thread hop would cost more than the query. Until a profile is chosen, the
+        defaults hold (sound on, normal speed, pictures).
+        """
         prefs = self.users.get(user_id)
-        return prefs.voice_on if prefs else True
+        if prefs is None:
+            return Listener()
+        if not prefs.intake_done:
+            return Listener(voice=prefs.voice_on)
+        profile = self.profiles.get(prefs.profile)
+        return Listener(voice=prefs.voice_on, slow=profile.slow, emoji=profile.emoji)
 
     def _double_press(self, chat_id: int, message_id: int, data: str) -> bool:
         """True for the second press of the same button within a moment."""

@@ -9,6 +9,7 @@ with sound off gets plain text messages with the same buttons.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from telegram.error import BadRequest
 
 from bot.content import ChannelTexts
 from bot.speech import Clip, SpeechService
+from bot.tone.profiles import without_emoji
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,23 @@ class Reply:
     text: str
     buttons: list[dict[str, str]]
     slow: bool = False
+    # Spoken after the text but not shown: the word or story of a listening exercise.
+    say_after: str | None = None
+    # Followed by the learner's progress picture.
+    picture: bool = False
+
+
+@dataclass(frozen=True)
+class Listener:
+    """How this learner takes messages, from their profile and sound setting."""
+
+    voice: bool = True
+    slow: bool = False
+    emoji: bool = True
+
+
+# Draws a learner's progress picture (PNG bytes), given their Telegram id.
+PictureMaker = Callable[[int], Awaitable[bytes | None]]
 
 
 def replies_from_rasa(responses: list[dict[str, Any]]) -> list[Reply]:
@@ -46,16 +65,31 @@ def replies_from_rasa(responses: list[dict[str, Any]]) -> list[Reply]:
             for b in response.get("buttons") or []
             if b.get("title") and b.get("payload")
         ]
-        replies.append(Reply(text=text, buttons=buttons, slow=custom.get("voice") == "slow"))
+        say_after = custom.get("say_after")
+        replies.append(
+            Reply(
+                text=text,
+                buttons=buttons,
+                slow=custom.get("voice") == "slow",
+                say_after=str(say_after) if say_after else None,
+                picture=custom.get("picture") == "progress",
+            )
+        )
     return replies
 
 
 class Replier:
     """Sends replies to one chat, speaking them when the learner wants sound."""
 
-    def __init__(self, speech: SpeechService | None, texts: ChannelTexts) -> None:
+    def __init__(
+        self,
+        speech: SpeechService | None,
+        texts: ChannelTexts,
+        pictures: PictureMaker | None = None,
+    ) -> None:
         self.speech = speech
         self.texts = texts
+        self.pictures = pictures
 
     def keyboard(self, buttons: list[dict[str, str]], replay: bool) -> InlineKeyboardMarkup | None:
         rows = [
@@ -73,38 +107,61 @@ class Replier:
         return InlineKeyboardMarkup(rows) if rows else None
 
     async def send(
-        self, bot: Bot, chat_id: int, replies: list[Reply], voice_on: bool, replay: bool = True
+        self,
+        bot: Bot,
+        chat_id: int,
+        replies: list[Reply],
+        listener: Listener,
+        replay: bool = True,
     ) -> None:
         """Send a turn's replies; ``replay`` puts "Nog eens"/"Langzamer" under the last one."""
         for index, reply in enumerate(replies):
             last = index == len(replies) - 1
-            clip = await self._clip(reply) if voice_on else None
+            text = reply.text if listener.emoji else without_emoji(reply.text) or reply.text
+            clip = await self._clip(reply, text, listener) if listener.voice else None
             markup = self.keyboard(reply.buttons, replay=replay and clip is not None and last)
             if clip is None:
                 await bot.send_message(
-                    chat_id, reply.text[: MessageLimit.MAX_TEXT_LENGTH], reply_markup=markup
+                    chat_id, text[: MessageLimit.MAX_TEXT_LENGTH], reply_markup=markup
                 )
-            elif len(reply.text) <= MessageLimit.CAPTION_LENGTH:
-                await self._send_voice(bot, chat_id, clip, reply.text, markup)
+            elif len(text) <= MessageLimit.CAPTION_LENGTH:
+                await self._send_voice(bot, chat_id, clip, text, markup)
             else:
-                await bot.send_message(chat_id, reply.text[: MessageLimit.MAX_TEXT_LENGTH])
+                await bot.send_message(chat_id, text[: MessageLimit.MAX_TEXT_LENGTH])
                 await self._send_voice(bot, chat_id, clip, None, markup)
+            if reply.picture:
+                await self._send_picture(bot, chat_id)
 
-    async def send_text(self, bot: Bot, chat_id: int, key: str, voice_on: bool = True) -> None:
+    async def send_text(
+        self, bot: Bot, chat_id: int, key: str, listener: Listener | None = None
+    ) -> None:
         """Send one of the channel's own texts (bot/content/channel.yml).
 
         No replay buttons: they replay the last Rasa turn, and these texts are not part of one.
         """
-        await self.send(bot, chat_id, [Reply(self.texts.texts[key], [])], voice_on, replay=False)
+        replies = [Reply(self.texts.texts[key], [])]
+        await self.send(bot, chat_id, replies, listener or Listener(), replay=False)
 
-    async def _clip(self, reply: Reply) -> Clip | None:
+    async def _clip(self, reply: Reply, text: str, listener: Listener) -> Clip | None:
         if self.speech is None:
             return None
+        spoken = f"{text}\n{reply.say_after}" if reply.say_after else text
         try:
-            return await self.speech.clip(reply.text, slow=reply.slow)
+            return await self.speech.clip(spoken, slow=reply.slow or listener.slow)
         except Exception:  # a voice is a bonus: the text must still go out
             logger.exception("No voice for a reply; sending text only")
             return None
+
+    async def _send_picture(self, bot: Bot, chat_id: int) -> None:
+        if self.pictures is None:
+            return
+        try:
+            picture = await self.pictures(chat_id)
+        except Exception:  # the summary was said; a missing picture must not end the turn
+            logger.exception("Could not draw the progress picture")
+            return
+        if picture:
+            await bot.send_photo(chat_id, picture, filename="voortgang.png")
 
     async def _send_voice(
         self,

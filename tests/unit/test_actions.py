@@ -134,7 +134,7 @@ async def test_welkom_first_contact_wants_the_introduction(
     assert result == [slot("intro_nodig", True)]
     assert messages == []
     # The introduction told the learner what is stored: it is not due again.
-    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "nt1", True, True)
+    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "nt1", True, True, False)
 
 
 async def test_welkom_later_gives_the_short_hello(deps: ActionDeps, domain: dict) -> None:
@@ -152,7 +152,7 @@ async def test_welkom_start_command_repeats_the_introduction(
     events = [*SESSION_START, user("/start", "groet", {"command": "start"})]
     result, _ = await run(ActionWelkom(deps), events, domain)
     assert result == [slot("intro_nodig", True)]
-    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "nt1", True, True)
+    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "nt1", True, True, False)
 
 
 async def test_welkom_other_command_is_the_short_hello(deps: ActionDeps, domain: dict) -> None:
@@ -165,7 +165,7 @@ async def test_welkom_other_command_is_the_short_hello(deps: ActionDeps, domain:
 async def test_welkom_keeps_the_learners_other_choices(deps: ActionDeps, domain: dict) -> None:
     deps.users.set_flags(LEARNER, voice_on=False, profile="werk")
     await run(ActionWelkom(deps), [user("hallo", "groet")], domain)
-    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "werk", False, True)
+    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "werk", False, True, False)
 
 
 async def test_welkom_without_a_telegram_id_stores_nothing(

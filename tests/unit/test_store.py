@@ -115,7 +115,8 @@ def test_file_database_runs_in_wal_mode_with_a_busy_timeout(engine: Engine) -> N
 def test_first_contact_gets_the_defaults(users: Users) -> None:
     assert users.get(LEARNER) is None
     assert users.get_or_create(LEARNER) == UserPrefs(
-        telegram_id=LEARNER, role="learner", profile="nt1", voice_on=True, privacy_seen=False
+        telegram_id=LEARNER, role="learner", profile="nt1", voice_on=True, privacy_seen=False,
+        intake_done=False,
     )
 
 
@@ -178,7 +179,7 @@ def test_concurrent_first_contacts_store_one_learner(users: Users, engine: Engin
     assert errors == []
     assert len(results) == threads_count * rounds
     assert set(results) == {
-        UserPrefs(telegram_id, "learner", "nt1", True, False)
+        UserPrefs(telegram_id, "learner", "nt1", True, False, False)
         for telegram_id in range(LEARNER, LEARNER + rounds)
     }
     assert user_rows(engine) == [

@@ -1,0 +1,1 @@
+"""Practice themes and the learner's progress in them."""
