@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
@@ -90,6 +92,50 @@ def cmd_texts(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tone_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Every fixed text's reading figures; exit 1 when one exceeds its level."""
+    from bot.texts import all_texts
+    from bot.tone.report import format_table, report_rows
+
+    rows = report_rows(all_texts(settings.root), level=args.level)
+    if args.failing:
+        rows = [row for row in rows if not row.ok]
+    if args.json:
+        print(json.dumps([dataclasses.asdict(row) for row in rows], ensure_ascii=False, indent=1))
+    else:
+        print(format_table(rows))
+    return 0 if all(row.ok for row in rows) else 1
+
+
+def cmd_content_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate the practice content bank: schema, counts, and every text at its level."""
+    from bot.content.bank import CEFR, check_bank, load_bank
+    from bot.tone import check
+
+    directory = Path(args.dir) if args.dir else None
+    problems = check_bank(directory)
+    if not problems:
+        bank = load_bank(directory)
+        for item in bank.all_items():
+            for text in item.texts():
+                verdict = check(text, CEFR[item.level])
+                if not verdict.ok:
+                    problems.append(f"{item.key}: {text!r}: {'; '.join(verdict.problems)}")
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problems.", file=sys.stderr)
+        return 1
+    bank = load_bank(directory)
+    counts = {level: sum(len(t.items[level]) for t in bank.themes.values()) for level in CEFR}
+    print(
+        f"{len(bank.themes)} themes, "
+        + ", ".join(f"level {level}: {count} items" for level, count in counts.items())
+        + ". Every text passes its reading level."
+    )
+    return 0
+
+
 def cmd_audio_build(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import open_speech, open_store
     from bot.speech import build_all
@@ -145,6 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
     texts = sub.add_parser("texts", help="list every fixed text a user can be shown")
     texts.add_argument("--json", action="store_true")
     texts.set_defaults(func=cmd_texts)
+
+    tone = sub.add_parser("tone", help="the reading-level gate")
+    tone_sub = tone.add_subparsers(dest="tone_command", required=True)
+    report = tone_sub.add_parser("report", help="each fixed text's reading figures and verdict")
+    report.add_argument("--json", action="store_true")
+    report.add_argument("--level", choices=("A1", "A2", "B1"), help="check all at this level")
+    report.add_argument("--failing", action="store_true", help="only the texts that fail")
+    report.set_defaults(func=cmd_tone_report)
+
+    content = sub.add_parser("content", help="the practice content bank")
+    content_sub = content.add_subparsers(dest="content_command", required=True)
+    content_check = content_sub.add_parser("check", help="validate bot/content/oefenen/*.yml")
+    content_check.add_argument("--dir", help="another folder of theme files (a draft)")
+    content_check.set_defaults(func=cmd_content_check)
 
     audio = sub.add_parser("audio", help="voice notes")
     audio_sub = audio.add_subparsers(dest="audio_command", required=True)

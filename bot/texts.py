@@ -13,8 +13,12 @@ from pathlib import Path
 import yaml
 
 from bot.content import load_channel_texts
+from bot.content.bank import CEFR, load_bank
+from bot.practice.texts import load_practice_texts
+from bot.tone.profiles import Profiles, load_profiles
 
-# The domain's texts are written for newcomers at A2 until profiles give each its own level.
+# Texts every learner can get are written at A2; a variation for one profile (a condition
+# on the slot `profiel`) is written at that profile's level (bot/tone/profiles.yml).
 DOMAIN_LEVEL = "A2"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -32,22 +36,61 @@ class FixedText:
 
 def domain_texts(domain_path: Path) -> list[FixedText]:
     domain = yaml.safe_load(domain_path.read_text(encoding="utf-8"))
+    profiles = load_profiles()
     found = []
     for name, variations in (domain.get("responses") or {}).items():
         for index, variation in enumerate(variations):
             suffix = f"#{index}" if len(variations) > 1 else ""
+            level = _variation_level(variation, profiles) or DOMAIN_LEVEL
             if variation.get("text"):
-                found.append(
-                    FixedText(f"{name}{suffix}", variation["text"], "learner", DOMAIN_LEVEL)
-                )
+                found.append(FixedText(f"{name}{suffix}", variation["text"], "learner", level))
             for button in variation.get("buttons") or []:
                 found.append(
                     FixedText(
-                        f"{name}{suffix}/{button['payload']}",
-                        button["title"],
-                        "learner",
-                        DOMAIN_LEVEL,
+                        f"{name}{suffix}/{button['payload']}", button["title"], "learner", level
                     )
+                )
+    return found
+
+
+def _variation_level(variation: dict[str, object], profiles: Profiles) -> str | None:
+    """The reading level of a variation meant for one profile, else None."""
+    for condition in variation.get("condition") or []:  # type: ignore[attr-defined]
+        if condition.get("name") == "profiel" and condition.get("value") in profiles.by_id:
+            return profiles.by_id[condition["value"]].reading_level
+    return None
+
+
+def practice_texts() -> list[FixedText]:
+    """Button labels and picture words of the practice rounds, and the profile buttons."""
+    texts = load_practice_texts()
+    found = [
+        FixedText(f"practice.labels.{k}", v, "learner", texts.level)
+        for k, v in texts.labels.items()
+    ]
+    found += [
+        FixedText(f"practice.picture.{k}", v, "learner", texts.level)
+        for k, v in texts.picture.items()
+    ]
+    found += [
+        FixedText(f"profiles.{p.id}.button", p.button, "learner", DOMAIN_LEVEL)
+        for p in load_profiles().by_id.values()
+    ]
+    return found
+
+
+def content_texts() -> list[FixedText]:
+    """Every text of the practice content bank, at its level's reading level."""
+    bank = load_bank()
+    found = []
+    for theme in bank.themes.values():
+        found.append(FixedText(f"oefenen.{theme.id}", theme.name, "learner", CEFR[1]))
+        for item in bank.all_items():
+            if item.theme != theme.id:
+                continue
+            for index, text in enumerate(item.texts()):
+                found.append(
+                    FixedText(f"oefenen.{item.key}#{index}", text, "learner", CEFR[item.level])
                 )
     return found
 
@@ -69,7 +112,7 @@ def channel_texts() -> list[FixedText]:
 
 
 def all_texts(root: Path) -> list[FixedText]:
-    return domain_texts(root / "domain.yml") + channel_texts()
+    return domain_texts(root / "domain.yml") + channel_texts() + practice_texts() + content_texts()
 
 
 def slot_defaults(domain_path: Path) -> dict[str, str]:
@@ -95,6 +138,7 @@ def speakable_texts(root: Path) -> list[str]:
             or "/" in item.id
             or ".buttons." in item.id
             or ".commands." in item.id
+            or item.id.startswith(("practice.", "profiles.", "oefenen."))
         ):
             continue
         text = PLACEHOLDER.sub(lambda m: defaults.get(m.group(1), m.group(0)), item.text)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from bot.dialogue import rasa_env
 from bot.settings import PROJECT_ROOT, Settings
-from bot.store.db import make_engine, migrate
+from bot.store.db import make_engine, make_sessionmaker, migrate
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
@@ -54,6 +54,26 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+def make_action_deps(engine: Engine, seed: int = 7) -> object:
+    """The actions' dependencies over a test database: real store, real content bank."""
+    import random
+
+    from bot.actions import ActionDeps
+    from bot.content.bank import load_bank
+    from bot.practice.service import Practice
+    from bot.practice.texts import load_practice_texts
+    from bot.store.practice import PracticeStore
+    from bot.store.repositories import Analytics, Users
+    from bot.tone.profiles import load_profiles
+
+    sessions = make_sessionmaker(engine)
+    analytics = Analytics(sessions, "test-secret")
+    practice = Practice(
+        load_bank(), PracticeStore(sessions, analytics), load_practice_texts(), random.Random(seed)
+    )
+    return ActionDeps(Users(sessions), analytics, practice, load_profiles())
 
 
 @pytest.fixture

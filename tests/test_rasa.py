@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,8 +35,27 @@ def test_training_data_validates_without_warnings(tmp_path):
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    warnings = [line for line in result.stderr.splitlines() if "UserWarning" in line]
+    warnings = [
+        line
+        for line in result.stderr.splitlines()
+        if "UserWarning" in line and not uttered_by_an_action(line)
+    ]
     assert warnings == []
+
+
+def uttered_by_an_action(warning: str) -> bool:
+    """Responses that custom actions choose (feedback, exercises) are in no story by design.
+
+    Only those: a response named in no story and by no action is still a warning.
+    """
+    found = re.search(r"The utterance '(utter_\w+)' is not used in any story or rule", warning)
+    if not found:
+        return False
+    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "bot" / "actions").glob("*.py"))
+    names = set(re.findall(r'"(utter_\w+)"', source))
+    prefixes = re.findall(r'f"(utter_\w+)\{', source)
+    name = found.group(1)
+    return name in names or any(name.startswith(prefix) for prefix in prefixes)
 
 
 def test_stories_pass_without_prediction_errors(model_path, tmp_path):

@@ -257,7 +257,7 @@ def _validator() -> Any:
 
 
 def _emoji_count(text: str) -> int:
-    """How many emoji text shows (a ZWJ family or a flag counts once); 0 if it holds more."""
+    """How many emoji text shows (a ZWJ family or a flag counts once); 0 if it has other text."""
     count, i, n = 0, 0, len(text)
     while i < n:
         code = ord(text[i])

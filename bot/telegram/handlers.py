@@ -38,6 +38,7 @@ COMMANDS = {
     "geluid_uit": "/geluid_uit",
     "geluid_aan": "/geluid_aan",
     "vergeet": "/gegevens_wissen",
+    "instellingen": "/instellingen",
 }
 FALLBACK_PAYLOAD = "/nlu_fallback"
 # "/intent" or "/intent{"entity":"value"}": button payloads the bot itself made.

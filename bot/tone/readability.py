@@ -12,6 +12,7 @@ hyphenation patterns are loaded on first use and cached for the life of the proc
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,11 @@ GLOSSARY_FILE = Path(__file__).with_name("glossary.yml")
 
 @dataclass(frozen=True)
 class Figures:
-    """What ``measure`` counts in one text. Numbers, emoji, URLs and punctuation are no words."""
+    """What ``measure`` counts in one text. Numbers, emoji, URLs and punctuation are no words.
+
+    A text without words (an emoji) has 0 sentences, common_share 1.0 and flesch_douma
+    206.84 (the formula at zero): nothing in it can be too hard.
+    """
 
     sentences: int
     words: int
@@ -232,7 +237,7 @@ def syllables(word: str) -> int:
                 continue
             cuts = [0, *_hyphenator().positions(piece), len(piece)]
             total += sum(
-                max(1, len(_VOWEL_GROUP.findall(piece[a:b]))) for a, b in zip(cuts, cuts[1:])
+                max(1, len(_VOWEL_GROUP.findall(piece[a:b]))) for a, b in itertools.pairwise(cuts)
             )
     return max(1, total)
 

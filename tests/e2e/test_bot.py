@@ -40,7 +40,13 @@ async def test_start_introduces_bot_as_computer_with_voice_and_menu(
     assert "computer" in texts[1]
     assert "mens spreken" in texts[2] and "088 123 45 67" in texts[2]
     assert "vergeet mij" in texts[3]
-    assert payloads(replies[-1]) == ["/oefenen", "/taalhuis_info", "/hulp", *REPLAY]
+    # Then the intake: how do you want to practise? One button per profile, or later.
+    assert texts[4] == domain_responses["utter_vraag_profiel"]
+    assert payloads(replies[-1]) == [
+        *(f'/instellingen{{"profiel":"{p}"}}' for p in ("nt2", "nt1", "werk", "doof")),
+        '/instellingen{"keuze":"later"}',
+        *REPLAY,
+    ]
     for message in replies:
         assert message["voice"], "every learner message is also spoken"
     audio = await client.file_bytes(replies[0]["voice"]["url"])

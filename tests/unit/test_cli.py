@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,66 @@ def test_texts_include_the_channels_own_texts(texts: list[dict[str, str]]) -> No
             item = by_id.get(f"channel.{section}.{key}")
             assert item is not None, f"channel.{section}.{key}"
             assert (item["text"], item["level"]) == (text, channel["level"])
+
+
+def test_texts_give_profile_variations_their_profiles_level(
+    texts: list[dict[str, str]],
+) -> None:
+    by_id = {item["id"]: item for item in texts}
+    # utter_oef_goed: two variations for newcomers (A1), two for everyone else (A2).
+    assert [by_id[f"utter_oef_goed#{i}"]["level"] for i in range(4)] == ["A1", "A1", "A2", "A2"]
+
+
+def test_texts_include_the_practice_bank_and_labels(texts: list[dict[str, str]]) -> None:
+    by_id = {item["id"]: item for item in texts}
+    brood = by_id["oefenen.boodschappen.brood#0"]
+    assert (brood["text"], brood["level"]) == ("het brood", "A1")
+    assert by_id["practice.labels.ja"]["text"] == "👍 Ja"
+    levels = {item["level"] for item in texts if item["id"].startswith("oefenen.")}
+    assert levels == {"A1", "A2", "B1"}
+    assert sum(item["id"].startswith("oefenen.") for item in texts) >= 8 * 3 * 12
+
+
+# --- the reading-level gate and the content bank -----------------------------------------
+
+
+def test_tone_report_shows_every_text_passing(cli_env: dict[str, str]) -> None:
+    result = taalmaatje(cli_env, "tone", "report")
+    assert result.returncode == 0, result.stdout[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["id", "level", "text"]
+    assert any(line.startswith("utter_welkom ") and line.rstrip().endswith("ok") for line in lines)
+    assert " 0 fail" in lines[-1]
+
+
+def test_tone_report_fails_when_texts_exceed_a_stricter_level(cli_env: dict[str, str]) -> None:
+    result = taalmaatje(cli_env, "tone", "report", "--level", "A1", "--failing", "--json")
+    assert result.returncode == 1
+    failing = json.loads(result.stdout)
+    assert failing and all(not row["ok"] for row in failing)
+    assert {row["level"] for row in failing} == {"A1"}
+
+
+def test_content_check_counts_the_bank(cli_env: dict[str, str]) -> None:
+    result = taalmaatje(cli_env, "content", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("8 themes, level 1: 112 items")
+
+
+def test_content_check_names_the_file_and_line_of_a_mistake(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    draft = tmp_path / "oefenen"
+    shutil.copytree(PROJECT_ROOT / "bot/content/oefenen", draft)
+    theme = draft / "boodschappen.yml"
+    lines = theme.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines) if text.strip().startswith("gat:"))
+    lines[line] = lines[line].split("gat:")[0] + "gat: olifant"
+    theme.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = taalmaatje(cli_env, "content", "check", "--dir", str(draft))
+    assert result.returncode == 1
+    assert f"boodschappen.yml:{line + 1}:" in result.stdout
+    assert "olifant" in result.stdout
 
 
 # --- other commands ----------------------------------------------------------------------

@@ -35,8 +35,7 @@ from sqlalchemy.engine import Engine
 from bot.actions import ActionDeps, build_executor
 from bot.dialogue.inprocess import InProcessActionEndpoint
 from bot.settings import PROJECT_ROOT
-from bot.store.db import make_sessionmaker
-from bot.store.repositories import Analytics, Users
+from tests.conftest import make_action_deps
 
 SENDER = "4242"
 MENU_BUTTONS = [
@@ -65,8 +64,7 @@ def domain() -> Domain:
 
 @pytest.fixture
 def deps(engine: Engine) -> ActionDeps:
-    sessions = make_sessionmaker(engine)
-    return ActionDeps(Users(sessions), Analytics(sessions, "test-secret"))
+    return make_action_deps(engine)
 
 
 @pytest.fixture

@@ -78,11 +78,14 @@ def test_migrate_creates_every_table_in_a_new_folder(db_url: str, tmp_path: Path
         migrate(engine)
         assert (tmp_path / "var" / "taalmaatje.db").is_file()
         tables = set(inspect(engine).get_table_names())
-        assert {"users", "voice_clips", "analytics_events", "alembic_version"} <= tables
+        assert {
+            "users", "voice_clips", "analytics_events", "alembic_version",
+            "practice_state", "practice_items", "practice_themes", "practice_events",
+        } <= tables  # fmt: skip
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("analytics_events")}
         assert indexes == {"ix_analytics_user_key", "ix_analytics_created_at"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
     finally:
         engine.dispose()
 

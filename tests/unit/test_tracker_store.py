@@ -34,6 +34,7 @@ from bot.settings import PROJECT_ROOT
 from bot.store.db import make_engine, make_sessionmaker, migrate
 from bot.store.models import AnalyticsEvent
 from bot.store.repositories import Analytics
+from tests.conftest import make_action_deps
 
 SENDER = "4242"
 OTHER = "5151"
@@ -547,21 +548,20 @@ async def test_windowed_bot_answers_like_one_that_loads_everything(
 ) -> None:
     from rasa.core.agent import Agent
 
-    from bot.actions import ActionDeps, build_executor
+    from bot.actions import build_executor
     from bot.dialogue.inprocess import InProcessActionEndpoint
     from bot.dialogue.service import Dialogue
-    from bot.store.repositories import Users
 
     def open_dialogue(name: str, window: int) -> tuple[Dialogue, WindowedSQLTrackerStore, Engine]:
         engine = make_engine(f"sqlite:///{tmp_path / name}")
         migrate(engine)
-        users = Users(make_sessionmaker(engine))
-        analytics = Analytics(make_sessionmaker(engine), "test-secret")
-        store = WindowedSQLTrackerStore(engine, analytics, window=window)
-        endpoint = InProcessActionEndpoint(build_executor(ActionDeps(users, analytics)))
+        deps = make_action_deps(engine)
+        store = WindowedSQLTrackerStore(engine, deps.analytics, window=window)
+        endpoint = InProcessActionEndpoint(build_executor(deps))
         agent = Agent.load(str(model_path), tracker_store=store, action_endpoint=endpoint)
         store.domain = agent.domain
-        return Dialogue(agent, store, users, analytics), store, engine
+        dialogue = Dialogue(agent, store, deps.users, deps.analytics, deps.practice)
+        return dialogue, store, engine
 
     windowed, windowed_store, engine_a = open_dialogue("windowed.db", window=24)
     everything, everything_store, engine_b = open_dialogue("everything.db", window=100_000)
