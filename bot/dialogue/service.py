@@ -67,8 +67,15 @@ class Dialogue:
         "ja" to another round) becomes that button's payload, so typing works like tapping.
         """
         user_id = int(sender_id) if sender_id.lstrip("-").isdigit() else None
-        if self.practice is not None and user_id is not None and not text.startswith("/"):
-            payload = self.practice.typed(user_id, text)
+        # One read per turn: the buttons on screen that take typed answers, if any.
+        options = (
+            self.practice.open_options(user_id)
+            if self.practice is not None and user_id is not None
+            else []
+        )
+        if options and not text.startswith("/"):
+            assert self.practice is not None and user_id is not None
+            payload = self.practice.typed(user_id, text, options)
             if payload is not None:
                 text, metadata = payload, {**(metadata or {}), "typed": True}
         collector = TurnCollector()
@@ -90,7 +97,7 @@ class Dialogue:
             replies.append(reply)
         if erase:
             await self.erase(sender_id)
-        elif self.practice is not None and user_id is not None:
+        elif options and self.practice is not None and user_id is not None:
             if not any((reply.get("custom") or {}).get("oefening") for reply in replies):
                 # The learner moved on: old buttons no longer take typed answers.
                 self.practice.forget_open(user_id)

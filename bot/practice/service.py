@@ -179,10 +179,14 @@ class Practice:
         state["open"] = [list(option) for option in options]
         self.store.save(user, state)
 
-    def typed(self, user: int, text: str) -> str | None:
-        """The payload of the button a typed text stands for, if it clearly means one."""
+    def open_options(self, user: int) -> list[list[str]]:
+        """The (words, payload) pairs of the buttons on screen that take typed answers."""
         state = self.store.snapshot(user).state
-        options = (state or {}).get("open")
+        return list((state or {}).get("open") or [])
+
+    def typed(self, user: int, text: str, options: list[list[str]] | None = None) -> str | None:
+        """The payload of the button a typed text stands for, if it clearly means one."""
+        options = self.open_options(user) if options is None else options
         if not options:
             return None
         index = best_match(text, [words for words, _ in options])
