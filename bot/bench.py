@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.client import EmulatorClient, ends_turn
+from bot.emulator.client import EmulatorClient, buttons_of, ends_turn
 from bot.settings import PROJECT_ROOT, Settings
 
 BASELINE_CONFIG = PROJECT_ROOT / "bench" / "baseline-config.yml"
@@ -57,6 +57,8 @@ class Figures:
     long_turn10_p50_ms: float = 0.0
     long_turn300_p50_ms: float = 0.0
     long_ratio: float = 0.0
+    practice_p50_ms: float = 0.0
+    practice_p99_ms: float = 0.0
     peak_rss_mb: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -136,6 +138,29 @@ async def _turns(client: EmulatorClient, chat_id: int, count: int, offset: int =
     return latencies
 
 
+async def _practice_turns(client: EmulatorClient, chat_id: int, count: int) -> list[float]:
+    """A learner practising by buttons: each answer (and "nog een ronde") is one turn, in ms.
+
+    Always the first button: answers come out right and wrong, word-order questions are
+    built word by word, and after each round the first button is "another round".
+    """
+    messages = await client.say(chat_id, "oefenen", until=ends_turn, timeout=60)
+    latencies = []
+    for _ in range(count):
+        last = messages[-1]
+        data = next(
+            b["callback_data"]
+            for b in buttons_of(last)
+            if b["callback_data"] not in ("/herhalen", "/langzamer")
+        )
+        started = time.perf_counter()
+        messages = await client.press(
+            chat_id, last["message_id"], data, until=ends_turn, timeout=60
+        )
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
 async def _measure(
     figures: Figures,
     emulator_url: str,
@@ -173,6 +198,12 @@ async def _measure(
         figures.long_turn10_p50_ms = statistics.median(early)
         figures.long_turn300_p50_ms = statistics.median(late)
         figures.long_ratio = figures.long_turn300_p50_ms / figures.long_turn10_p50_ms
+
+        # Practice: answers by button, with a new voice note for most questions.
+        await _practice_turns(client, 5, 30)  # warm up: the first questions' voice is made
+        practice = await _practice_turns(client, 6, 100)
+        figures.practice_p50_ms = statistics.median(practice)
+        figures.practice_p99_ms = _percentile(practice, 0.99)
     figures.peak_rss_mb = _peak_rss_mb(process.pid)
 
 
@@ -272,6 +303,8 @@ def _print_table(results: list[Figures]) -> None:
         ("turn 10 p50 (ms)", "long_turn10_p50_ms", "{:.1f}"),
         ("turn 300 p50 (ms)", "long_turn300_p50_ms", "{:.1f}"),
         ("turn 300 / turn 10", "long_ratio", "{:.2f}"),
+        ("practice answer p50 (ms)", "practice_p50_ms", "{:.1f}"),
+        ("practice answer p99 (ms)", "practice_p99_ms", "{:.1f}"),
         ("peak RSS (MB)", "peak_rss_mb", "{:.0f}"),
     ]
     print(f"{'':<24}" + "".join(f"{r.name:>20}" for r in results))

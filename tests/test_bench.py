@@ -11,6 +11,7 @@ import sys
 FIGURES = {
     "training_s", "cold_start_s", "turn_p50_ms", "turn_p99_ms", "turns_per_s",
     "long_turn10_p50_ms", "long_turn300_p50_ms", "long_ratio", "peak_rss_mb",
+    "practice_p50_ms", "practice_p99_ms",
 }  # fmt: skip
 
 
