@@ -124,9 +124,11 @@ class ActionInstellingen(Action):
                 dispatcher.utter_message(
                     response="utter_vraag_toets", buttons=buttons, json_message=PRACTICE
                 )
+                typed = self.deps.practice.texts.typed
                 self.deps.practice.set_open(
                     user_id,
-                    [(w, answer_payload("toets")) for w in self.deps.practice.texts.typed["verder"]]
+                    [(w, answer_payload("toets")) for w in typed["verder"]]
+                    + [(w, answer_payload("overslaan")) for w in typed["later"]]
                     + [(b["title"], b["payload"]) for b in buttons],
                 )
             else:

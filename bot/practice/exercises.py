@@ -113,7 +113,9 @@ def make(
         assert item.sentence
         words = sentence_words(item.sentence)
         order = list(range(len(words)))
-        while len(words) > 1 and order == sorted(order):
+        # Shuffle until the words (not just their positions) are out of order: with a word
+        # twice ("je ... je") a new order of positions can still read as the sentence.
+        while len(set(words)) > 1 and [words[i] for i in order] == words:
             rng.shuffle(order)
         choices = [Choice(words[i], words[i]) for i in order]
         return Exercise(**base, choices=choices, answer=-1, fields={"zin": ""},
@@ -145,7 +147,8 @@ def volgorde_right(exercise: Exercise) -> bool:
 
 
 _NOISE = re.compile(r"[^\w\s]", re.UNICODE)
-_ARTICLES = {"de", "het", "een", "'t"}
+# "'t" loses its apostrophe with the punctuation, so "t" stands for it.
+_ARTICLES = {"de", "het", "een", "t"}
 
 
 def normalise(text: str) -> str:

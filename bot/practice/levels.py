@@ -42,9 +42,8 @@ def level_from_check(right: list[bool]) -> int:
     The check asks one word, two sentences and one short text; a learner needs the word and
     a sentence right for level 2, and everything right for level 3.
     """
-    score = sum(right)
-    if score == len(right) and score >= 3:
+    if len(right) >= 3 and all(right):
         return 3
-    if score >= 2 and right[:1] == [True]:
+    if right[:1] == [True] and any(right[1:3]):
         return 2
     return 1

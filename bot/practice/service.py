@@ -117,6 +117,11 @@ class Practice:
         state = self.store.snapshot(user).state
         if not state or not state.get("theme") or state["theme"] not in self.bank.themes:
             return None
+        if state.get("exercise"):  # "nog een ronde" pressed twice: the round is already on
+            exercise = Exercise.from_json(state["exercise"])
+            if exercise.kind == "volgorde" and exercise.built:
+                return Step(stale=True, building=exercise, theme=exercise.theme)
+            return Step(stale=True, exercise=exercise, theme=exercise.theme)
         return self.start_round(user, state["theme"], profile)
 
     def current(self, user: int) -> Exercise | None:
@@ -142,6 +147,8 @@ class Practice:
         exercise = Exercise.from_json(data)
         seq, _, choice = keuze.partition(":")
         if seq != str(exercise.seq):
+            if exercise.kind == "volgorde" and exercise.built:  # keep the words tapped so far
+                return Step(stale=True, building=exercise, theme=exercise.theme)
             return Step(stale=True, exercise=exercise, theme=exercise.theme)
         if exercise.kind == "volgorde":
             if choice == "r":
@@ -310,7 +317,10 @@ def _options(exercise: Exercise) -> list[list[str]]:
 
 
 def _index(choice: str, count: int) -> int | None:
-    return int(choice) if choice.isdigit() and int(choice) < count else None
+    """The choice's index, or None for anything that is not a plain number in range."""
+    if not (choice.isascii() and choice.isdecimal()):
+        return None
+    return int(choice) if int(choice) < count else None
 
 
 def _event(kind: str, exercise: Exercise, correct: bool | None) -> ExerciseEvent:

@@ -1,28 +1,35 @@
 """Each custom action on a tracker built here, a real dispatcher and a real SQLite store.
 
 As in RasaHQ/rasa-demo, every test asserts the exact events an action returns and the exact
-messages it dispatches.
+messages it dispatches. The practice service is the real one (the content bank on disk, a
+seeded random source); a learner presses the payloads an earlier message carried.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import rasa_sdk
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Engine
 
 from bot.actions import ActionDeps, build_executor
 from bot.actions.dialogue import ActionHerhalen, ActionLangzamer, ActionStoppen, ActionWelkom
+from bot.actions.practice import ActionOefenen, ActionVoortgang
 from bot.actions.privacy import ActionGegevensWissen
-from bot.actions.profile import ActionGeluidAan, ActionGeluidUit
-from bot.actions.progress import ActionVoortgang
+from bot.actions.profile import ActionGeluidAan, ActionGeluidUit, ActionInstellingen, ActionIntake
+from bot.practice.exercises import Exercise
+from bot.practice.levels import ThemeLevel
+from bot.practice.service import Practice
 from bot.settings import PROJECT_ROOT
 from bot.store.db import make_sessionmaker
 from bot.store.repositories import Analytics, UserPrefs, Users
+from bot.tone.profiles import Profiles
 
 SENDER = "4242"
 LEARNER = 4242
@@ -31,6 +38,19 @@ MENU_BUTTONS = [
     {"title": "🏠 Taalhuis", "payload": "/taalhuis_info"},
     {"title": "❓ Hulp", "payload": "/hulp"},
 ]
+PRACTICE = {"oefening": True}
+ROUND_END_BUTTONS = [
+    {"title": "✅ Ja, nog een ronde", "payload": '/oefenen{"keuze":"verder"}'},
+    {"title": "📚 Ander thema", "payload": "/oefenen"},
+    {"title": "⏰ Later", "payload": '/oefenen{"keuze":"later"}'},
+    {"title": "🛑 Stoppen", "payload": "/stoppen"},
+]
+CHECK_BUTTONS = [
+    {"title": "✅ Ja, goed", "payload": '/oefenen{"keuze":"toets"}'},
+    {"title": "⏭️ Nee, sla over", "payload": '/oefenen{"keuze":"overslaan"}'},
+]
+Presses = Callable[[Exercise, bool], list[str]]
+Outcome = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # (events, messages)
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +62,20 @@ def domain() -> dict[str, Any]:
 
 
 @pytest.fixture
-def deps(engine: Engine) -> ActionDeps:
+def deps(engine: Engine, practice: Practice, profiles: Profiles) -> ActionDeps:
     sessions = make_sessionmaker(engine)
-    return ActionDeps(Users(sessions), Analytics(sessions, "test-secret"))
+    return ActionDeps(Users(sessions), Analytics(sessions, "test-secret"), practice, profiles)
 
 
 # --- building trackers -------------------------------------------------------------------
 
 
-def user(text: str, intent: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+def user(
+    text: str, intent: str, metadata: dict[str, Any] | None = None, **entities: Any
+) -> dict[str, Any]:
     parse_data = {
         "intent": {"name": intent, "confidence": 0.97},
-        "entities": [],
+        "entities": [{"entity": name, "value": value} for name, value in entities.items()],
         "text": text,
         "message_id": None,
         "metadata": metadata or {},
@@ -65,6 +87,12 @@ def user(text: str, intent: str, metadata: dict[str, Any] | None = None) -> dict
         "parse_data": parse_data,
         "metadata": metadata or {},
     }
+
+
+def press(payload: str) -> dict[str, Any]:
+    """The user event Rasa makes of a button payload such as /oefenen{"keuze":"1:0"}."""
+    intent, brace, data = payload[1:].partition("{")
+    return user(payload, intent, **(json.loads(brace + data) if brace else {}))
 
 
 def bot(text: str | None, buttons: list[dict[str, str]] | None = None, **custom: Any) -> dict:
@@ -102,7 +130,9 @@ def turn(text: str, intent: str, *replies: tuple[str, dict[str, Any]]) -> list[d
     return [*events, action("action_listen")]
 
 
-async def run(action_: Any, events: list[dict[str, Any]], domain: dict[str, Any], **kw: Any):
+async def run(
+    action_: Action, events: list[dict[str, Any]], domain: dict[str, Any], **kw: Any
+) -> Outcome:
     dispatcher = CollectingDispatcher()
     result = await action_.run(dispatcher, tracker(events, **kw), domain)
     return result, dispatcher.messages
@@ -121,6 +151,79 @@ def message(text: str | None = None, **fields: Any) -> dict[str, Any]:
         "attachment": None,
     }
     return {**base, **fields}
+
+
+def utter(response: str, **fields: Any) -> dict[str, Any]:
+    """What CollectingDispatcher records for utter_message(response=...)."""
+    return message(template=response, response=response, **fields)
+
+
+# --- practice helpers --------------------------------------------------------------------
+
+
+def learner(deps: ActionDeps, profile: str = "nt2", **flags: bool) -> None:
+    """A learner who chose a profile at intake."""
+    deps.users.set_flags(LEARNER, profile=profile, intake_done=True, **flags)
+
+
+async def oefenen(deps: ActionDeps, domain: dict[str, Any], payload: str = "/oefenen") -> Outcome:
+    """The learner presses a button (or types "oefenen"): action_oefenen's events and messages."""
+    return await run(ActionOefenen(deps), [*SESSION_START, press(payload)], domain)
+
+
+def keuze(value: str) -> str:
+    return f'/oefenen{{"keuze":"{value}"}}'
+
+
+def answer_buttons(exercise: Exercise) -> list[dict[str, str]]:
+    return [
+        {"title": choice.label, "payload": keuze(f"{exercise.seq}:{index}")}
+        for index, choice in enumerate(exercise.choices)
+    ]
+
+
+def question(exercise: Exercise) -> list[dict[str, Any]]:
+    """The messages that ask an exercise: the response per kind, its fields and buttons."""
+    buttons, fields = answer_buttons(exercise), exercise.fields
+    spoken = {**PRACTICE, "say_after": exercise.speak}
+    if exercise.kind == "luisteren" and exercise.level == 3:
+        return [
+            utter("utter_oef_luisteren_3", custom=spoken),
+            utter("utter_oef_vraag", buttons=buttons, custom=PRACTICE, **fields),
+        ]
+    if exercise.kind == "luisteren":
+        response, custom = f"utter_oef_luisteren_{exercise.level}", spoken
+    elif exercise.kind == "lezen":
+        response, custom = f"utter_oef_lezen_{exercise.level}", PRACTICE
+    else:
+        response, custom = f"utter_oef_{exercise.kind}", PRACTICE
+    return [utter(response, buttons=buttons, custom=custom, **fields)]
+
+
+def theme_list(deps: ActionDeps, profile: str = "nt1") -> dict[str, Any]:
+    themes = deps.practice.themes(deps.profiles.by_id[profile])
+    buttons = [
+        {"title": f"{theme.picture} {theme.name}", "payload": f'/oefenen{{"thema":"{theme.id}"}}'}
+        for theme in themes
+    ]
+    return utter("utter_oef_kies_thema", buttons=buttons, custom=PRACTICE)
+
+
+def current(deps: ActionDeps) -> Exercise:
+    exercise = deps.practice.current(LEARNER)
+    assert exercise is not None, "a question is open"
+    return exercise
+
+
+async def answer_round(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses, right: bool
+) -> list[dict[str, Any]]:
+    """Answer the open round's questions by pressing their buttons; the last messages."""
+    messages: list[dict[str, Any]] = []
+    while (exercise := deps.practice.current(LEARNER)) is not None:
+        for value in presses(exercise, right):
+            _, messages = await oefenen(deps, domain, keuze(value))
+    return messages
 
 
 # --- action_welkom -----------------------------------------------------------------------
@@ -193,38 +296,41 @@ WELKOM_TURN = [
 
 
 @pytest.mark.parametrize(
-    ("replay", "voice"), [(ActionHerhalen, "normal"), (ActionLangzamer, "slow")]
+    ("replay", "custom"), [(ActionHerhalen, {}), (ActionLangzamer, {"voice": "slow"})]
 )
 async def test_replay_says_the_previous_turn_again(
-    replay: type, voice: str, domain: dict[str, Any]
+    replay: type[Action], custom: dict[str, str], deps: ActionDeps, domain: dict[str, Any]
 ) -> None:
+    """ "Nog eens" keeps the learner's own speed; only "langzamer" asks for the slow voice."""
     events = [
         *SESSION_START,
         *turn("open?", "openingstijden", ("utter_openingstijden", bot("Open op maandag."))),
         *WELKOM_TURN,
         user("nog eens", "herhalen"),
     ]
-    result, messages = await run(replay(), events, domain)
+    result, messages = await run(replay(deps), events, domain)
     assert result == []
     assert messages == [
-        message("Hoi! Fijn dat je er bent. 👋", custom={"voice": voice}),
-        message("Wat wil je doen?", buttons=MENU_BUTTONS, custom={"voice": voice}),
+        message("Hoi! Fijn dat je er bent. 👋", custom=custom),
+        message("Wat wil je doen?", buttons=MENU_BUTTONS, custom=custom),
     ]
 
 
-async def test_replay_of_a_replay_says_the_same_again(domain: dict[str, Any]) -> None:
+async def test_replay_of_a_replay_says_the_same_again(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
     """'Nog eens' twice, then 'langzamer': the learner keeps hearing the same message."""
     events = [
         *SESSION_START,
         *WELKOM_TURN,
         user("nog eens", "herhalen"),
         action("action_herhalen"),
-        bot("Hoi! Fijn dat je er bent. 👋", None, voice="normal"),
-        bot("Wat wil je doen?", MENU_BUTTONS, voice="normal"),
+        bot("Hoi! Fijn dat je er bent. 👋"),
+        bot("Wat wil je doen?", MENU_BUTTONS),
         action("action_listen"),
         user("langzamer", "langzamer"),
     ]
-    result, messages = await run(ActionLangzamer(), events, domain)
+    result, messages = await run(ActionLangzamer(deps), events, domain)
     assert result == []
     assert messages == [
         message("Hoi! Fijn dat je er bent. 👋", custom={"voice": "slow"}),
@@ -232,7 +338,81 @@ async def test_replay_of_a_replay_says_the_same_again(domain: dict[str, Any]) ->
     ]
 
 
-async def test_replay_skips_messages_without_text(domain: dict[str, Any]) -> None:
+async def test_nog_eens_after_langzamer_stays_slow(deps: ActionDeps, domain: dict) -> None:
+    events = [
+        *SESSION_START,
+        *WELKOM_TURN,
+        user("langzamer", "langzamer"),
+        action("action_langzamer"),
+        bot("Hoi! Fijn dat je er bent. 👋", None, voice="slow"),
+        action("action_listen"),
+        user("nog eens", "herhalen"),
+    ]
+    _, messages = await run(ActionHerhalen(deps), events, domain)
+    assert messages == [message("Hoi! Fijn dat je er bent. 👋", custom={"voice": "slow"})]
+
+
+QUESTION_BUTTONS = [
+    {"title": "🧀", "payload": '/oefenen{"keuze":"1:0"}'},
+    {"title": "🐟", "payload": '/oefenen{"keuze":"1:1"}'},
+]
+
+
+@pytest.mark.parametrize(
+    ("replay", "voice"), [(ActionHerhalen, {}), (ActionLangzamer, {"voice": "slow"})]
+)
+async def test_replay_keeps_what_to_speak_and_the_picture(
+    replay: type[Action], voice: dict[str, str], deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    """A listening question is heard again; the progress picture is sent again."""
+    listening = {"oefening": True, "say_after": "de kaas"}
+    events = [
+        *SESSION_START,
+        *turn(
+            "hoe gaat het",
+            "voortgang",
+            (
+                "action_voortgang",
+                bot("Dit plaatje laat zien hoe ver je bent.", None, picture="progress"),
+            ),
+            (
+                "action_oefenen",
+                bot("Luister goed. 🎧 Welk plaatje hoor je?", QUESTION_BUTTONS, **listening),
+            ),
+        ),
+        user("nog eens", "herhalen"),
+    ]
+    _, messages = await run(replay(deps), events, domain)
+    assert messages == [
+        message("Dit plaatje laat zien hoe ver je bent.", custom={"picture": "progress", **voice}),
+        message(
+            "Luister goed. 🎧 Welk plaatje hoor je?",
+            buttons=QUESTION_BUTTONS,
+            custom={**listening, **voice},
+        ),
+    ]
+
+
+async def test_replays_count_on_the_open_question(deps: ActionDeps, domain: dict) -> None:
+    learner(deps)
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    events = [
+        *SESSION_START,
+        *turn("oefenen", "oefenen", ("action_oefenen", bot("Luister goed.", QUESTION_BUTTONS))),
+        user("nog eens", "herhalen"),
+    ]
+    await run(ActionHerhalen(deps), events, domain)
+    await run(ActionHerhalen(deps), events, domain)
+    await run(ActionLangzamer(deps), events, domain)
+    exercise = current(deps)
+    assert (exercise.replays, exercise.slower) == (2, 1)
+    # Counted in the statistics once the question is answered.
+    await oefenen(deps, domain, keuze(f"{exercise.seq}:{exercise.answer}"))
+    answered = [e for e in deps.practice.store.events(LEARNER) if e.event == "answered"]
+    assert [(e.replays, e.slower) for e in answered] == [(2, 1)]
+
+
+async def test_replay_skips_messages_without_text(deps: ActionDeps, domain: dict) -> None:
     events = [
         *SESSION_START,
         *turn(
@@ -243,21 +423,21 @@ async def test_replay_skips_messages_without_text(domain: dict[str, Any]) -> Non
         ),
         user("nog eens", "herhalen"),
     ]
-    _, messages = await run(ActionHerhalen(), events, domain)
-    assert messages == [message("Open op maandag.", custom={"voice": "normal"})]
+    _, messages = await run(ActionHerhalen(deps), events, domain)
+    assert messages == [message("Open op maandag.")]
 
 
 @pytest.mark.parametrize("replay", [ActionHerhalen, ActionLangzamer])
 async def test_replay_with_nothing_said_before_shows_the_menu(
-    replay: type, domain: dict[str, Any]
+    replay: type[Action], deps: ActionDeps, domain: dict[str, Any]
 ) -> None:
     events = [*SESSION_START, user("nog eens", "herhalen")]
-    result, messages = await run(replay(), events, domain)
+    result, messages = await run(replay(deps), events, domain)
     assert result == []
-    assert messages == [message(template="utter_menu", response="utter_menu")]
+    assert messages == [utter("utter_menu")]
 
 
-async def test_replay_after_a_silent_turn_shows_the_menu(domain: dict[str, Any]) -> None:
+async def test_replay_after_a_silent_turn_shows_the_menu(deps: ActionDeps, domain: dict) -> None:
     """The turn before said nothing (it only stopped): there is nothing to repeat."""
     events = [
         *SESSION_START,
@@ -267,29 +447,60 @@ async def test_replay_after_a_silent_turn_shows_the_menu(domain: dict[str, Any])
         action("action_listen"),
         user("nog eens", "herhalen"),
     ]
-    _, messages = await run(ActionHerhalen(), events, domain)
-    assert messages == [message(template="utter_menu", response="utter_menu")]
+    _, messages = await run(ActionHerhalen(deps), events, domain)
+    assert messages == [utter("utter_menu")]
+
+
+async def test_replay_without_a_telegram_id_counts_nothing(
+    deps: ActionDeps, engine: Engine, domain: dict[str, Any]
+) -> None:
+    events = [*SESSION_START, *WELKOM_TURN, user("nog eens", "herhalen")]
+    _, messages = await run(ActionHerhalen(deps), events, domain, sender_id="shell")
+    assert len(messages) == 2
+    with engine.connect() as connection:
+        assert connection.scalar(sql("SELECT count(*) FROM practice_state")) == 0
 
 
 # --- action_stoppen ----------------------------------------------------------------------
 
 
-async def test_stoppen_ends_any_form_and_says_nothing(domain: dict[str, Any]) -> None:
+async def test_stoppen_ends_any_form_and_says_nothing(deps: ActionDeps, domain: dict) -> None:
     events = [*SESSION_START, user("stop", "stoppen")]
-    result, messages = await run(ActionStoppen(), events, domain)
+    result, messages = await run(ActionStoppen(deps), events, domain)
     # No forms in the domain yet, so no requested_slot to clear.
     assert result == [{"event": "active_loop", "name": None, "timestamp": None}]
     assert messages == []
 
 
-async def test_stoppen_clears_the_requested_slot_once_forms_exist(domain: dict[str, Any]) -> None:
+async def test_stoppen_clears_the_requested_slot_once_forms_exist(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
     events = [*SESSION_START, user("stop", "stoppen")]
     with_forms = {**domain, "slots": {**domain["slots"], "requested_slot": {"type": "any"}}}
-    result, _ = await run(ActionStoppen(), events, with_forms)
+    result, _ = await run(ActionStoppen(deps), events, with_forms)
     assert result == [
         {"event": "active_loop", "name": None, "timestamp": None},
         slot("requested_slot", None),
     ]
+
+
+async def test_stoppen_closes_an_open_round(deps: ActionDeps, domain: dict[str, Any]) -> None:
+    learner(deps)
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    first = current(deps)
+    await oefenen(deps, domain, keuze(f"{first.seq}:{first.answer}"))
+    second = current(deps)
+
+    result, messages = await run(
+        ActionStoppen(deps), [*SESSION_START, user("stop", "stoppen")], domain
+    )
+    assert result == [{"event": "active_loop", "name": None, "timestamp": None}]
+    assert messages == []
+    assert deps.practice.current(LEARNER) is None
+    # The question's button no longer answers anything; the answer before it is kept.
+    _, messages = await oefenen(deps, domain, keuze(f"{second.seq}:{second.answer}"))
+    assert messages == [utter("utter_oef_geen_vraag"), theme_list(deps, "nt2")]
+    assert deps.practice.store.answered(LEARNER) == (1, 1)
 
 
 # --- action_geluid_uit / action_geluid_aan -----------------------------------------------
@@ -317,19 +528,479 @@ async def test_geluid_uit_changes_only_this_learner(deps: ActionDeps, domain: di
 # --- action_voortgang --------------------------------------------------------------------
 
 
-async def test_voortgang_counts_this_learners_messages(deps: ActionDeps, domain: dict) -> None:
-    deps.analytics.record([(SENDER, "groet", 0.9, "action_welkom")] * 3)
-    deps.analytics.record([("777", "groet", 0.9, "action_welkom")] * 5)
-    result, messages = await run(ActionVoortgang(deps), [user("hoe gaat het", "voortgang")], domain)
-    # Three earlier messages, and this question itself.
-    assert (result, messages) == ([slot("aantal_gesprekken", 4)], [])
-
-
-async def test_voortgang_for_a_new_learner_counts_this_message(
-    deps: ActionDeps, domain: dict
+async def test_voortgang_before_any_practice_invites_to_start(
+    deps: ActionDeps, domain: dict[str, Any]
 ) -> None:
-    result, _ = await run(ActionVoortgang(deps), [user("hoe gaat het", "voortgang")], domain)
-    assert result == [slot("aantal_gesprekken", 1)]
+    # Messages to the bot are no practice: only answered exercises count.
+    deps.analytics.record([(SENDER, "groet", 0.9, "action_welkom")] * 3)
+    result, messages = await run(ActionVoortgang(deps), [user("hoe gaat het", "voortgang")], domain)
+    assert result == []
+    assert messages == [utter("utter_voortgang_leeg")]
+
+
+async def test_voortgang_counts_answers_and_sends_the_picture(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses
+) -> None:
+    learner(deps)
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    for right in (True, False, True):
+        for value in presses(current(deps), right):
+            await oefenen(deps, domain, keuze(value))
+    # Another learner's practice is not counted.
+    other = deps.practice.start_round(777, "vervoer", deps.profiles.by_id["nt1"]).exercise
+    assert other is not None
+    deps.practice.answer(777, f"{other.seq}:{other.answer}", deps.profiles.by_id["nt1"])
+
+    result, messages = await run(ActionVoortgang(deps), [user("hoe gaat het", "voortgang")], domain)
+    assert result == [slot("aantal_gesprekken", 3)]
+    assert messages == [
+        utter("utter_voortgang", geoefend=3, goed=2),
+        utter("utter_voortgang_plaatje", custom={"picture": "progress"}),
+    ]
+
+
+async def test_voortgang_without_a_telegram_id_is_empty(deps: ActionDeps, domain: dict) -> None:
+    events = [user("hoe gaat het", "voortgang")]
+    result, messages = await run(ActionVoortgang(deps), events, domain, sender_id="shell")
+    assert (result, messages) == ([], [utter("utter_voortgang_leeg")])
+
+
+# --- action_oefenen: themes and questions ------------------------------------------------
+
+
+@pytest.mark.parametrize("profile", ["nt1", "werk"])
+async def test_oefenen_lists_the_themes(
+    profile: str, deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, profile)
+    result, messages = await oefenen(deps, domain)
+    assert result == []
+    assert messages == [theme_list(deps, profile)]
+    buttons = messages[0]["buttons"]
+    assert len(buttons) == len(deps.practice.bank.themes) == 8
+    assert buttons[0]["payload"] == (
+        '/oefenen{"thema":"werk_veiligheid"}'
+        if profile == "werk"
+        else '/oefenen{"thema":"bibliotheek"}'
+    )
+    # A typed theme name works like its button.
+    assert deps.practice.typed(LEARNER, "boodschapen") == '/oefenen{"thema":"boodschappen"}'
+
+
+async def test_oefenen_in_a_theme_asks_the_first_question(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, "nt2")  # starts on words (level 1), with listening
+    result, messages = await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    exercise = current(deps)
+    assert result == []
+    assert (exercise.theme, exercise.level, exercise.kind, exercise.seq) == (
+        "boodschappen", 1, "luisteren", 1,
+    )  # fmt: skip
+    assert messages == question(exercise)
+    shown = messages[0]
+    assert shown["response"] == "utter_oef_luisteren_1"
+    # Heard, not shown: the word is spoken after the prompt.
+    assert shown["custom"] == {"oefening": True, "say_after": exercise.speak}
+    assert exercise.speak == exercise.fields["woord"]
+    assert [b["payload"] for b in shown["buttons"]] == [
+        '/oefenen{"keuze":"1:0"}',
+        '/oefenen{"keuze":"1:1"}',
+        '/oefenen{"keuze":"1:2"}',
+    ]
+    pictures = [b["title"] for b in shown["buttons"]]
+    assert pictures.count(exercise.fields["plaatje"]) == 1
+
+
+async def test_a_right_answer_is_praised_and_the_next_question_follows(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, "nt2")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    first = current(deps)
+    result, messages = await oefenen(deps, domain, keuze(f"{first.seq}:{first.answer}"))
+    second = current(deps)
+    assert result == []
+    assert second.seq == first.seq + 1
+    assert messages == [utter("utter_oef_goed", juist=first.right), *question(second)]
+    assert first.right == f"{first.fields['plaatje']} {first.fields['woord']}"
+
+
+async def test_a_wrong_answer_gets_the_right_one(deps: ActionDeps, domain: dict) -> None:
+    learner(deps, "nt2")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    first = current(deps)
+    wrong = (first.answer + 1) % len(first.choices)
+    _, messages = await oefenen(deps, domain, keuze(f"{first.seq}:{wrong}"))
+    assert messages == [utter("utter_oef_fout", juist=first.right), *question(current(deps))]
+    assert deps.practice.store.answered(LEARNER) == (1, 0)
+
+
+async def test_a_learner_with_the_sound_off_reads_instead_of_listening(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, "nt2", voice_on=False)
+    _, messages = await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    exercise = current(deps)
+    assert (exercise.kind, exercise.speak) == ("lezen", None)
+    assert messages == question(exercise)
+    assert messages[0]["response"] == "utter_oef_lezen_1"
+    assert "say_after" not in messages[0]["custom"]
+
+
+async def test_an_old_button_shows_the_question_of_now(deps: ActionDeps, domain: dict) -> None:
+    learner(deps, "nt2")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    first = current(deps)
+    await oefenen(deps, domain, keuze(f"{first.seq}:{first.answer}"))
+    now = current(deps)
+    result, messages = await oefenen(deps, domain, keuze(f"{first.seq}:{first.answer}"))
+    assert result == []
+    assert messages == [utter("utter_oef_oude_vraag"), *question(now)]
+    assert current(deps) == now
+    assert deps.practice.store.answered(LEARNER) == (1, 1)
+
+
+@pytest.mark.parametrize("value", ["abc", "99:99", "1:-1", "", "1:", "1:7", "1:²", "1:r"])
+async def test_a_malformed_choice_never_raises(
+    value: str, deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, "nt2")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    open_question = current(deps)
+    result, messages = await oefenen(deps, domain, keuze(value))
+    assert result == []
+    assert messages == [utter("utter_oef_oude_vraag"), *question(open_question)]
+    assert current(deps) == open_question
+    assert deps.practice.store.answered(LEARNER) == (0, 0)
+
+
+async def test_a_choice_without_an_open_round_offers_the_themes(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    for value in ("1:0", "verder", "abc"):
+        _, messages = await oefenen(deps, domain, keuze(value))
+        assert messages == [utter("utter_oef_geen_vraag"), theme_list(deps)]
+
+
+async def test_an_unknown_theme_offers_the_themes(deps: ActionDeps, domain: dict) -> None:
+    _, messages = await oefenen(deps, domain, '/oefenen{"thema":"sterrenkunde"}')
+    assert messages == [theme_list(deps)]
+    assert deps.practice.current(LEARNER) is None
+
+
+async def test_oefenen_without_a_telegram_id_is_not_understood(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    events = [*SESSION_START, press('/oefenen{"thema":"boodschappen"}')]
+    result, messages = await run(ActionOefenen(deps), events, domain, sender_id="shell")
+    assert (result, messages) == ([], [utter("utter_niet_begrepen")])
+
+
+# --- action_oefenen: making a sentence ---------------------------------------------------
+
+
+async def test_a_sentence_is_made_word_by_word(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses
+) -> None:
+    learner(deps, "nt1")  # starts on sentences (level 2): the first question makes one
+    _, messages = await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    exercise = current(deps)
+    assert exercise.kind == "volgorde"
+    assert messages == [
+        utter("utter_oef_volgorde", buttons=answer_buttons(exercise), custom=PRACTICE, zin="")
+    ]
+    taps = presses(exercise, True)
+    words = exercise.right.rstrip(".?!").split()
+
+    _, messages = await oefenen(deps, domain, keuze(taps[0]))
+    first = int(taps[0].split(":")[1])
+    left = [b for i, b in enumerate(answer_buttons(exercise)) if i != first]
+    again = {"title": "↩️ Opnieuw", "payload": keuze(f"{exercise.seq}:r")}
+    building = utter(
+        "utter_oef_volgorde_bezig", zin=words[0], buttons=[*left, again], custom=PRACTICE
+    )
+    assert messages == [building]
+
+    # The same word again (a double tap): the sentence so far, unchanged.
+    _, messages = await oefenen(deps, domain, keuze(taps[0]))
+    assert messages == [utter("utter_oef_oude_vraag"), building]
+
+    # "Opnieuw": all words again.
+    _, messages = await oefenen(deps, domain, keuze(f"{exercise.seq}:r"))
+    assert messages == [
+        utter("utter_oef_volgorde", buttons=answer_buttons(exercise), custom=PRACTICE)
+    ]
+
+    for tap in taps:
+        _, messages = await oefenen(deps, domain, keuze(tap))
+    assert messages == [utter("utter_oef_goed", juist=exercise.right), *question(current(deps))]
+
+
+async def test_an_old_button_while_making_a_sentence_keeps_the_words_so_far(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses
+) -> None:
+    """The learner sees what they tapped already, not a fresh question that is not fresh."""
+    learner(deps, "nt1")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    before = None
+    while (exercise := current(deps)).kind != "volgorde" or before is None:
+        before = exercise
+        for value in presses(exercise, True):
+            await oefenen(deps, domain, keuze(value))
+    tap = presses(exercise, True)[0]
+    _, building = await oefenen(deps, domain, keuze(tap))
+    assert building[0]["response"] == "utter_oef_volgorde_bezig"
+
+    _, messages = await oefenen(deps, domain, keuze(f"{before.seq}:{before.answer}"))
+    assert messages == [utter("utter_oef_oude_vraag"), *building]
+
+
+# --- action_oefenen: the end of a round --------------------------------------------------
+
+
+async def test_a_round_ends_with_the_score_and_four_buttons(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses
+) -> None:
+    learner(deps, "nt2")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    for _ in range(4):
+        for value in presses(current(deps), True):
+            await oefenen(deps, domain, keuze(value))
+    last = current(deps)
+    wrong = (last.answer + 1) % len(last.choices)
+    result, messages = await oefenen(deps, domain, keuze(f"{last.seq}:{wrong}"))
+    assert result == []
+    assert messages == [
+        utter("utter_oef_fout", juist=last.right),
+        utter("utter_oef_ronde_klaar", goed=4, totaal=5),
+        utter("utter_oef_nog_een_ronde", buttons=ROUND_END_BUTTONS, custom=PRACTICE),
+    ]
+    assert deps.practice.current(LEARNER) is None
+    # "ja" typed works like the first button.
+    assert deps.practice.typed(LEARNER, "ja") == '/oefenen{"keuze":"verder"}'
+
+
+async def test_two_good_rounds_move_up_a_level(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses
+) -> None:
+    learner(deps, "nt2")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    await answer_round(deps, domain, presses, True)
+    _, messages = await oefenen(deps, domain, keuze("verder"))
+    assert messages == question(current(deps))
+    assert current(deps).theme == "boodschappen"
+    messages = await answer_round(deps, domain, presses, True)
+    assert messages[1:] == [
+        utter("utter_oef_ronde_klaar", goed=5, totaal=5),
+        utter("utter_oef_niveau_omhoog", niveau=2),
+        utter("utter_oef_nog_een_ronde", buttons=ROUND_END_BUTTONS, custom=PRACTICE),
+    ]
+    _, messages = await oefenen(deps, domain, keuze("verder"))
+    assert current(deps).level == 2
+
+
+async def test_two_poor_rounds_make_it_easier(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses
+) -> None:
+    learner(deps, "nt1")
+    await oefenen(deps, domain, '/oefenen{"thema":"vervoer"}')
+    await answer_round(deps, domain, presses, False)
+    await oefenen(deps, domain, keuze("verder"))
+    messages = await answer_round(deps, domain, presses, False)
+    assert messages[1:] == [
+        utter("utter_oef_ronde_klaar", goed=0, totaal=5),
+        utter("utter_oef_niveau_omlaag", niveau=1),
+        utter("utter_oef_nog_een_ronde", buttons=ROUND_END_BUTTONS, custom=PRACTICE),
+    ]
+    assert deps.practice.store.theme_levels(LEARNER) == {"vervoer": ThemeLevel(1)}
+
+
+async def test_later_closes_the_round(deps: ActionDeps, domain: dict[str, Any]) -> None:
+    learner(deps, "nt2")
+    await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
+    exercise = current(deps)
+    result, messages = await oefenen(deps, domain, keuze("later"))
+    assert (result, messages) == ([], [utter("utter_oef_later")])
+    assert deps.practice.current(LEARNER) is None
+    _, messages = await oefenen(deps, domain, keuze(f"{exercise.seq}:{exercise.answer}"))
+    assert messages == [utter("utter_oef_geen_vraag"), theme_list(deps, "nt2")]
+
+
+# --- action_oefenen: the intake's level check --------------------------------------------
+
+
+async def test_toets_checks_the_level_and_ends_the_intake(
+    deps: ActionDeps, domain: dict[str, Any], presses: Presses
+) -> None:
+    deps.users.set_flags(LEARNER, profile="nt1")  # chose nothing yet: the intake is open
+    result, messages = await oefenen(deps, domain, keuze("toets"))
+    first = current(deps)
+    assert result == []
+    assert (first.kind, first.level) == ("lezen", 1)
+    assert messages == question(first)
+
+    asked = []
+    while (exercise := deps.practice.current(LEARNER)) is not None:
+        asked.append(exercise)
+        for value in presses(exercise, True):
+            _, messages = await oefenen(deps, domain, keuze(value))
+    assert [e.level for e in asked] == [1, 2, 2, 3]
+    assert messages == [
+        utter("utter_oef_goed", juist=asked[-1].right),
+        utter("utter_toets_klaar", niveau=3),
+        theme_list(deps),
+    ]
+    prefs = deps.users.get(LEARNER)
+    assert prefs is not None and prefs.intake_done is True
+    themes = deps.practice.store.theme_levels(LEARNER)
+    assert themes == {theme: ThemeLevel(3) for theme in deps.practice.bank.themes}
+
+
+async def test_overslaan_skips_the_check_and_offers_the_themes(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, "nt2")
+    result, messages = await oefenen(deps, domain, keuze("overslaan"))
+    assert result == []
+    assert messages == [utter("utter_toets_overgeslagen", niveau=1), theme_list(deps, "nt2")]
+    assert deps.practice.store.theme_levels(LEARNER) == {}
+
+
+async def test_overslaan_ends_the_intake(deps: ActionDeps, domain: dict[str, Any]) -> None:
+    _, messages = await oefenen(deps, domain, keuze("overslaan"))
+    assert messages == [utter("utter_toets_overgeslagen", niveau=2), theme_list(deps)]
+    prefs = deps.users.get(LEARNER)
+    assert prefs is not None and prefs.intake_done is True
+
+
+# --- action_instellingen -----------------------------------------------------------------
+
+PROFILE_BUTTONS = [
+    {"title": "🌍 Ik leer Nederlands", "payload": '/instellingen{"profiel":"nt2"}'},
+    {
+        "title": "🗣️ Ik spreek Nederlands, lezen is lastig",
+        "payload": '/instellingen{"profiel":"nt1"}',
+    },
+    {"title": "🦺 Ik wil oefenen voor mijn werk", "payload": '/instellingen{"profiel":"werk"}'},
+    {"title": "👀 Ik hoor niet of slecht", "payload": '/instellingen{"profiel":"doof"}'},
+    {"title": "⏰ Later kiezen", "payload": '/instellingen{"keuze":"later"}'},
+]
+VOICE = {"nt2": True, "nt1": True, "werk": True, "doof": False}
+
+
+async def instellingen(
+    deps: ActionDeps, domain: dict[str, Any], payload: str = "/instellingen"
+) -> Outcome:
+    return await run(ActionInstellingen(deps), [*SESSION_START, press(payload)], domain)
+
+
+@pytest.mark.parametrize("profile", ["nt2", "nt1", "werk", "doof"])
+async def test_choosing_a_profile_at_intake_stores_it_and_offers_the_check(
+    profile: str, deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    assert deps.profiles.by_id[profile].voice is VOICE[profile]
+    result, messages = await instellingen(deps, domain, f'/instellingen{{"profiel":"{profile}"}}')
+    assert result == [slot("profiel", profile), slot("geluid", VOICE[profile])]
+    gebarentaal = [
+        utter(
+            "utter_gebarentaal_aanbod",
+            buttons=[{"title": "🤟 Gebarentaal", "payload": "/gebarentaal"}],
+        )
+    ]
+    assert messages == [
+        utter(f"utter_profiel_{profile}"),
+        *(gebarentaal if profile == "doof" else []),
+        utter("utter_vraag_toets", buttons=CHECK_BUTTONS, custom=PRACTICE),
+    ]
+    assert deps.users.get(LEARNER) == UserPrefs(
+        LEARNER, "learner", profile, VOICE[profile], False, True
+    )
+    # Typing "ja" starts the check, like the button.
+    assert deps.practice.typed(LEARNER, "ja") == '/oefenen{"keuze":"toets"}'
+    assert deps.practice.typed(LEARNER, "nee, sla over") == '/oefenen{"keuze":"overslaan"}'
+
+
+async def test_changing_the_profile_later_asks_no_check(deps: ActionDeps, domain: dict) -> None:
+    learner(deps, "nt1", voice_on=False)
+    result, messages = await instellingen(deps, domain, '/instellingen{"profiel":"werk"}')
+    assert result == [slot("profiel", "werk"), slot("geluid", True)]
+    assert messages == [utter("utter_profiel_werk"), utter("utter_menu")]
+    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "werk", True, False, True)
+
+
+async def test_choosing_later_ends_the_intake(deps: ActionDeps, domain: dict) -> None:
+    result, messages = await instellingen(deps, domain, '/instellingen{"keuze":"later"}')
+    assert result == []
+    assert messages == [utter("utter_profiel_later"), utter("utter_menu")]
+    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "nt1", True, False, True)
+
+
+async def test_the_profile_button_asks_the_profile_question(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, "werk")
+    result, messages = await instellingen(deps, domain, '/instellingen{"keuze":"profiel"}')
+    assert result == []
+    assert messages == [utter("utter_vraag_profiel", buttons=PROFILE_BUTTONS, custom=PRACTICE)]
+    prefs = deps.users.get(LEARNER)
+    assert prefs is not None and prefs.profile == "werk"
+
+
+@pytest.mark.parametrize(
+    ("voice_on", "sound"),
+    [
+        (True, {"title": "🔇 Geluid uit", "payload": "/geluid_uit"}),
+        (False, {"title": "🔊 Geluid aan", "payload": "/geluid_aan"}),
+    ],
+)
+async def test_the_settings_menu_offers_the_other_sound_setting(
+    voice_on: bool, sound: dict[str, str], deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    learner(deps, "nt1", voice_on=voice_on)
+    result, messages = await instellingen(deps, domain)
+    assert result == []
+    buttons = [
+        {"title": "🙂 Hoe ik oefen", "payload": '/instellingen{"keuze":"profiel"}'},
+        {"title": "📏 Mijn niveau", "payload": '/oefenen{"keuze":"toets"}'},
+        sound,
+    ]
+    assert messages == [utter("utter_instellingen", buttons=buttons, custom=PRACTICE)]
+    assert deps.practice.typed(LEARNER, "mijn niveau") == '/oefenen{"keuze":"toets"}'
+
+
+async def test_instellingen_without_a_telegram_id_is_not_understood(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    events = [*SESSION_START, press('/instellingen{"profiel":"nt2"}')]
+    result, messages = await run(ActionInstellingen(deps), events, domain, sender_id="shell")
+    assert (result, messages) == ([], [utter("utter_niet_begrepen")])
+
+
+# --- action_intake -----------------------------------------------------------------------
+
+
+async def test_intake_asks_how_to_practise_on_first_contact(
+    deps: ActionDeps, domain: dict[str, Any]
+) -> None:
+    result, messages = await run(
+        ActionIntake(deps), [*SESSION_START, user("hallo", "groet")], domain
+    )
+    assert result == []
+    assert messages == [utter("utter_vraag_profiel", buttons=PROFILE_BUTTONS, custom=PRACTICE)]
+    assert deps.practice.typed(LEARNER, "ik leer nederlands") == '/instellingen{"profiel":"nt2"}'
+
+
+async def test_intake_asks_again_until_a_choice_is_made(deps: ActionDeps, domain: dict) -> None:
+    deps.users.get_or_create(LEARNER)
+    _, messages = await run(ActionIntake(deps), [user("hallo", "groet")], domain)
+    assert messages == [utter("utter_vraag_profiel", buttons=PROFILE_BUTTONS, custom=PRACTICE)]
+
+
+async def test_intake_after_the_choice_shows_the_menu(deps: ActionDeps, domain: dict) -> None:
+    learner(deps, "doof")
+    result, messages = await run(ActionIntake(deps), [user("hallo", "groet")], domain)
+    assert (result, messages) == ([], [utter("utter_menu")])
 
 
 # --- action_gegevens_wissen --------------------------------------------------------------

@@ -299,21 +299,16 @@ def test_volgorde_with_a_word_twice_is_never_shown_already_in_order(bank: Conten
     doubled = [
         item
         for item in bank.all_items()
-        if item.level == 2
-        and len(set(sentence_words(item.sentence or ""))) < len(sentence_words(item.sentence or ""))
+        if item.level == 2 and len(set(words := sentence_words(item.sentence or ""))) < len(words)
     ]
     assert doubled, "the bank has a sentence with a word twice"
     for item in doubled:
         words = sentence_words(item.sentence or "")
-        solved = [
-            seed
-            for seed in range(1500)
-            if [
-                c.label
-                for c in make(bank, item, "volgorde", 1, YES_NO, random.Random(seed)).choices
-            ]
-            == words
-        ]
+        solved = []
+        for seed in range(1500):
+            exercise = make(bank, item, "volgorde", 1, YES_NO, random.Random(seed))
+            if [choice.label for choice in exercise.choices] == words:
+                solved.append(seed)
         assert solved == [], f"{item.key}: shown already in order with seeds {solved}"
 
 
