@@ -89,17 +89,22 @@ class ActionOefenen(Action):
                 dispatcher.utter_message(response="utter_oef_geen_vraag")
                 self.choose_theme(dispatcher, user_id, profile)
                 return
-            dispatcher.utter_message(response="utter_oef_oude_vraag")
+            dispatcher.utter_message(response="utter_oef_oude_vraag", json_message=PRACTICE)
         if step.correct is not None:
             response = "utter_oef_goed" if step.correct else "utter_oef_fout"
-            dispatcher.utter_message(response=response, juist=step.right)
+            # The right answer may be a picture: the channel keeps its emoji for every profile.
+            dispatcher.utter_message(
+                response=response, juist=step.right, json_message={**PRACTICE, "beeld": True}
+            )
         if step.building is not None:
             self.show_building(dispatcher, step.building)
         if step.exercise is not None:
             self.show(dispatcher, step.exercise)
         if step.round_end is not None:
             right, total = step.round_end
-            dispatcher.utter_message(response="utter_oef_ronde_klaar", goed=right, totaal=total)
+            dispatcher.utter_message(
+                response="utter_oef_ronde_klaar", goed=right, totaal=total, json_message=PRACTICE
+            )
             if step.level_change > 0:
                 dispatcher.utter_message(response="utter_oef_niveau_omhoog", niveau=step.level)
             elif step.level_change < 0:

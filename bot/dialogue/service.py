@@ -21,6 +21,14 @@ from bot.store.repositories import Analytics, Users
 logger = logging.getLogger(__name__)
 
 
+# Intents that win over a typed answer that merely looks like a button.
+CONTROL_INTENTS = frozenset(
+    {"stoppen", "hulp", "herhalen", "langzamer", "geluid_uit", "geluid_aan", "afscheid",
+     "gegevens_wissen", "instellingen"}
+)  # fmt: skip
+CONTROL_CONFIDENCE = 0.6
+
+
 class TurnCollector(CollectingOutputChannel):
     """Keeps each bot message whole (text, buttons and custom data together).
 
@@ -76,7 +84,7 @@ class Dialogue:
         if options and not text.startswith("/"):
             assert self.practice is not None and user_id is not None
             payload = self.practice.typed(user_id, text, options)
-            if payload is not None:
+            if payload is not None and not await self._is_control(text):
                 text, metadata = payload, {**(metadata or {}), "typed": True}
         collector = TurnCollector()
         message = UserMessage(
@@ -102,6 +110,18 @@ class Dialogue:
                 # The learner moved on: old buttons no longer take typed answers.
                 self.practice.forget_open(user_id)
         return replies
+
+    async def _is_control(self, text: str) -> bool:
+        """True when the text is clearly "stop", "help", "nog eens" and the like.
+
+        Those always work, even when they look like an answer ("stop" is close to "soep").
+        """
+        parsed = await self.agent.parse_message(text)
+        intent = parsed.get("intent") or {}
+        return (
+            intent.get("name") in CONTROL_INTENTS
+            and float(intent.get("confidence") or 0) >= CONTROL_CONFIDENCE
+        )
 
     async def erase(self, sender_id: str) -> None:
         """Delete the learner's profile, statistics and conversation."""

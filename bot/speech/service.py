@@ -32,8 +32,11 @@ log = logging.getLogger(__name__)
 
 MODES = ("auto", "gtts", "espeak", "off")
 ESPEAK_VOICE = "nl"
-# Words per minute: espeak-ng's default 175 is fast for a learner; 150 is clear, 105 slow.
-ESPEAK_RATE = {False: 150, True: 105}
+# Words per minute per speed: espeak-ng's default 175 is fast for a learner; 150 is clear,
+# 105 slow, and 80 the "langzamer" for learners who already hear the slow voice.
+# A speed is 0 (normal), 1 (slow; ``True`` works too) or 2 (slowest).
+ESPEAK_RATE = {0: 150, 1: 105, 2: 80}
+SLOWEST = 2
 # Clips kept in memory: every fixed text with its slow variant fits; texts with names or a
 # buddy's own words are many, so the oldest make way (they are still one query away).
 MEMORY_LIMIT = 4096
@@ -111,8 +114,11 @@ class SpeechService:
 
     # -- public API -----------------------------------------------------------------------
 
-    async def clip(self, text: str, slow: bool = False) -> Clip | None:
-        """The voice note for text; None when voice is off or there is nothing to say."""
+    async def clip(self, text: str, slow: bool | int = False) -> Clip | None:
+        """The voice note for text at a speed (0/False normal, 1/True slow, 2 slowest).
+
+        None when voice is off or there is nothing to say.
+        """
         spoken, variants = self._plan(text, slow)
         if not variants:
             return None
@@ -128,7 +134,7 @@ class SpeechService:
         # shield: a cancelled caller must not cancel the render the others are waiting for.
         return await asyncio.shield(task)
 
-    def render(self, text: str, slow: bool = False) -> Clip | None:
+    def render(self, text: str, slow: bool | int = False) -> Clip | None:
         """clip(), synchronous: for `taalmaatje audio build` and worker threads."""
         spoken, variants = self._plan(text, slow)
         if not variants:
@@ -150,17 +156,17 @@ class SpeechService:
 
     # -- lookup ---------------------------------------------------------------------------
 
-    def _plan(self, text: str, slow: bool) -> tuple[str, list[_Variant]]:
+    def _plan(self, text: str, slow: bool | int) -> tuple[str, list[_Variant]]:
         """The spoken text and the engines for it, most preferred first; [] for no voice."""
         spoken = speakable(text) if self.mode != "off" else ""
         variants: list[_Variant] = []
         if not spoken:
             return spoken, variants
-        if self.mode in ("auto", "gtts"):
+        if self.mode in ("auto", "gtts") and int(slow) < SLOWEST:  # gTTS has two speeds
             speed = "slow" if slow else "normal"
             variants.append(_Variant("gtts", clip_key(f"gtts:{self.google.lang}", speed, spoken)))
         if self.mode in ("auto", "espeak"):
-            rate = ESPEAK_RATE[slow]
+            rate = ESPEAK_RATE[int(slow)]
             voice = f"espeak-ng:{ESPEAK_VOICE}"
             variants.append(_Variant("espeak", clip_key(voice, str(rate), spoken)))
         return spoken, variants
@@ -197,7 +203,7 @@ class SpeechService:
             return Clip(variant.key, path, duration, variant.engine, None)
         return None
 
-    def _resolve(self, spoken: str, slow: bool, variants: list[_Variant]) -> Clip | None:
+    def _resolve(self, spoken: str, slow: bool | int, variants: list[_Variant]) -> Clip | None:
         """Cached clip or a new render, in preference order (blocking: runs in a thread)."""
         request = variants[0].key
         try:
@@ -217,12 +223,12 @@ class SpeechService:
 
     # -- rendering ------------------------------------------------------------------------
 
-    def _synthesize(self, engine: str, spoken: str, slow: bool) -> tuple[np.ndarray, int]:
+    def _synthesize(self, engine: str, spoken: str, slow: bool | int) -> tuple[np.ndarray, int]:
         if engine == "gtts":
             return decode_mp3(self.google.synthesize(spoken, slow=slow))
-        return espeak.synthesize(spoken, voice=ESPEAK_VOICE, rate=ESPEAK_RATE[slow])
+        return espeak.synthesize(spoken, voice=ESPEAK_VOICE, rate=ESPEAK_RATE[int(slow)])
 
-    def _render(self, spoken: str, slow: bool, variants: list[_Variant]) -> Clip | None:
+    def _render(self, spoken: str, slow: bool | int, variants: list[_Variant]) -> Clip | None:
         for variant in variants:
             try:
                 samples, rate = self._synthesize(variant.engine, spoken, slow)

@@ -38,6 +38,7 @@ def build_application(
     concurrency: int = 64,
 ) -> Application:
     base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+    processor = PerChatUpdateProcessor(concurrency)
     application = (
         ApplicationBuilder()
         .token(token)
@@ -56,8 +57,9 @@ def build_application(
         .rate_limiter(
             RetryingRateLimiter(overall_max_rate=overall_rate, group_max_rate=group_rate_per_minute)
         )
-        .concurrent_updates(PerChatUpdateProcessor(concurrency))
+        .concurrent_updates(processor)
         .build()
     )
+    channel.arrival = processor.arrival
     channel.register(application)
     return application

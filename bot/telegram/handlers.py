@@ -60,6 +60,9 @@ class Channel:
         self.users = users
         self.profiles = profiles
         self._presses: dict[tuple[int, int, str], float] = {}
+        # When an update arrived; the update processor replaces this with the time before
+        # the update waited for its chat's turn.
+        self.arrival: Callable[[Update], float] = lambda _update: time.monotonic()
         self._group_notices: dict[int, float] = {}
 
     def register(self, application: Application) -> None:
@@ -129,7 +132,9 @@ class Channel:
             return
         if update.effective_chat.type != ChatType.PRIVATE:
             return
-        if self._double_press(update.effective_chat.id, query.message.message_id, data):
+        if self._double_press(
+            update.effective_chat.id, query.message.message_id, data, self.arrival(update)
+        ):
             return
         await self._turn(update, context, data if valid else FALLBACK_PAYLOAD)
 
@@ -218,9 +223,8 @@ class Channel:
         profile = self.profiles.get(prefs.profile)
         return Listener(voice=prefs.voice_on, slow=profile.slow, emoji=profile.emoji)
 
-    def _double_press(self, chat_id: int, message_id: int, data: str) -> bool:
-        """True for the second press of the same button within a moment."""
-        now = time.monotonic()
+    def _double_press(self, chat_id: int, message_id: int, data: str, now: float) -> bool:
+        """True for the second press of the same button within a moment of the first."""
         if len(self._presses) > 10_000:
             self._presses = {
                 k: t for k, t in self._presses.items() if now - t < DOUBLE_PRESS_SECONDS

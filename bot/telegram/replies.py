@@ -37,6 +37,8 @@ class Reply:
     say_after: str | None = None
     # Followed by the learner's progress picture.
     picture: bool = False
+    # The text shows a picture (an exercise's answer): its emoji stay for every profile.
+    pictures: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def replies_from_rasa(responses: list[dict[str, Any]]) -> list[Reply]:
                 slow=custom.get("voice") == "slow",
                 say_after=str(say_after) if say_after else None,
                 picture=custom.get("picture") == "progress",
+                pictures=bool(custom.get("beeld")),
             )
         )
     return replies
@@ -117,7 +120,9 @@ class Replier:
         """Send a turn's replies; ``replay`` puts "Nog eens"/"Langzamer" under the last one."""
         for index, reply in enumerate(replies):
             last = index == len(replies) - 1
-            text = reply.text if listener.emoji else without_emoji(reply.text) or reply.text
+            # An emoji that is an answer stays; decoration goes for the plain, adult profiles.
+            plain = not listener.emoji and not reply.pictures
+            text = without_emoji(reply.text) or reply.text if plain else reply.text
             clip = await self._clip(reply, text, listener) if listener.voice else None
             markup = self.keyboard(reply.buttons, replay=replay and clip is not None and last)
             if clip is None:
@@ -146,8 +151,10 @@ class Replier:
         if self.speech is None:
             return None
         spoken = f"{text}\n{reply.say_after}" if reply.say_after else text
+        # "Langzamer" is one step slower than the learner's own speed (slow for newcomers).
+        speed = int(listener.slow) + int(reply.slow)
         try:
-            return await self.speech.clip(spoken, slow=reply.slow or listener.slow)
+            return await self.speech.clip(spoken, slow=speed)
         except Exception:  # a voice is a bonus: the text must still go out
             logger.exception("No voice for a reply; sending text only")
             return None

@@ -53,5 +53,6 @@ _EMOJI = re.compile(
 
 def without_emoji(text: str) -> str:
     """The text without decorative emoji, for profiles that want an adult, plain look."""
-    cleaned = _EMOJI.sub("", text)
-    return re.sub(r"[ \t]{2,}", " ", re.sub(r" +([.,!?])", r"\1", cleaned)).strip()
+    cleaned = re.sub(r" +([.,!?])", r"\1", _EMOJI.sub("", text))
+    cleaned = re.sub(r"[ \t]*\n[ \t]*", "\n", re.sub(r"[ \t]{2,}", " ", cleaned))
+    return cleaned.strip()

@@ -39,6 +39,8 @@ MENU_BUTTONS = [
     {"title": "❓ Hulp", "payload": "/hulp"},
 ]
 PRACTICE = {"oefening": True}
+# Feedback: its right answer may be a picture, kept for every profile.
+FEEDBACK = {**PRACTICE, "beeld": True}
 ROUND_END_BUTTONS = [
     {"title": "✅ Ja, nog een ronde", "payload": '/oefenen{"keuze":"verder"}'},
     {"title": "📚 Ander thema", "payload": "/oefenen"},
@@ -622,7 +624,10 @@ async def test_a_right_answer_is_praised_and_the_next_question_follows(
     second = current(deps)
     assert result == []
     assert second.seq == first.seq + 1
-    assert messages == [utter("utter_oef_goed", juist=first.right), *question(second)]
+    assert messages == [
+        utter("utter_oef_goed", custom=FEEDBACK, juist=first.right),
+        *question(second),
+    ]
     assert first.right == f"{first.fields['plaatje']} {first.fields['woord']}"
 
 
@@ -632,7 +637,10 @@ async def test_a_wrong_answer_gets_the_right_one(deps: ActionDeps, domain: dict)
     first = current(deps)
     wrong = (first.answer + 1) % len(first.choices)
     _, messages = await oefenen(deps, domain, keuze(f"{first.seq}:{wrong}"))
-    assert messages == [utter("utter_oef_fout", juist=first.right), *question(current(deps))]
+    assert messages == [
+        utter("utter_oef_fout", custom=FEEDBACK, juist=first.right),
+        *question(current(deps)),
+    ]
     assert deps.practice.store.answered(LEARNER) == (1, 0)
 
 
@@ -656,7 +664,7 @@ async def test_an_old_button_shows_the_question_of_now(deps: ActionDeps, domain:
     now = current(deps)
     result, messages = await oefenen(deps, domain, keuze(f"{first.seq}:{first.answer}"))
     assert result == []
-    assert messages == [utter("utter_oef_oude_vraag"), *question(now)]
+    assert messages == [utter("utter_oef_oude_vraag", custom=PRACTICE), *question(now)]
     assert current(deps) == now
     assert deps.practice.store.answered(LEARNER) == (1, 1)
 
@@ -670,7 +678,7 @@ async def test_a_malformed_choice_never_raises(
     open_question = current(deps)
     result, messages = await oefenen(deps, domain, keuze(value))
     assert result == []
-    assert messages == [utter("utter_oef_oude_vraag"), *question(open_question)]
+    assert messages == [utter("utter_oef_oude_vraag", custom=PRACTICE), *question(open_question)]
     assert current(deps) == open_question
     assert deps.practice.store.answered(LEARNER) == (0, 0)
 
@@ -724,7 +732,7 @@ async def test_a_sentence_is_made_word_by_word(
 
     # The same word again (a double tap): the sentence so far, unchanged.
     _, messages = await oefenen(deps, domain, keuze(taps[0]))
-    assert messages == [utter("utter_oef_oude_vraag"), building]
+    assert messages == [utter("utter_oef_oude_vraag", custom=PRACTICE), building]
 
     # "Opnieuw": all words again.
     _, messages = await oefenen(deps, domain, keuze(f"{exercise.seq}:r"))
@@ -734,7 +742,10 @@ async def test_a_sentence_is_made_word_by_word(
 
     for tap in taps:
         _, messages = await oefenen(deps, domain, keuze(tap))
-    assert messages == [utter("utter_oef_goed", juist=exercise.right), *question(current(deps))]
+    assert messages == [
+        utter("utter_oef_goed", custom=FEEDBACK, juist=exercise.right),
+        *question(current(deps)),
+    ]
 
 
 async def test_an_old_button_while_making_a_sentence_keeps_the_words_so_far(
@@ -753,7 +764,7 @@ async def test_an_old_button_while_making_a_sentence_keeps_the_words_so_far(
     assert building[0]["response"] == "utter_oef_volgorde_bezig"
 
     _, messages = await oefenen(deps, domain, keuze(f"{before.seq}:{before.answer}"))
-    assert messages == [utter("utter_oef_oude_vraag"), *building]
+    assert messages == [utter("utter_oef_oude_vraag", custom=PRACTICE), *building]
 
 
 # --- action_oefenen: the end of a round --------------------------------------------------
@@ -772,8 +783,8 @@ async def test_a_round_ends_with_the_score_and_four_buttons(
     result, messages = await oefenen(deps, domain, keuze(f"{last.seq}:{wrong}"))
     assert result == []
     assert messages == [
-        utter("utter_oef_fout", juist=last.right),
-        utter("utter_oef_ronde_klaar", goed=4, totaal=5),
+        utter("utter_oef_fout", custom=FEEDBACK, juist=last.right),
+        utter("utter_oef_ronde_klaar", custom=PRACTICE, goed=4, totaal=5),
         utter("utter_oef_nog_een_ronde", buttons=ROUND_END_BUTTONS, custom=PRACTICE),
     ]
     assert deps.practice.current(LEARNER) is None
@@ -792,7 +803,7 @@ async def test_two_good_rounds_move_up_a_level(
     assert current(deps).theme == "boodschappen"
     messages = await answer_round(deps, domain, presses, True)
     assert messages[1:] == [
-        utter("utter_oef_ronde_klaar", goed=5, totaal=5),
+        utter("utter_oef_ronde_klaar", custom=PRACTICE, goed=5, totaal=5),
         utter("utter_oef_niveau_omhoog", niveau=2),
         utter("utter_oef_nog_een_ronde", buttons=ROUND_END_BUTTONS, custom=PRACTICE),
     ]
@@ -809,7 +820,7 @@ async def test_two_poor_rounds_make_it_easier(
     await oefenen(deps, domain, keuze("verder"))
     messages = await answer_round(deps, domain, presses, False)
     assert messages[1:] == [
-        utter("utter_oef_ronde_klaar", goed=0, totaal=5),
+        utter("utter_oef_ronde_klaar", custom=PRACTICE, goed=0, totaal=5),
         utter("utter_oef_niveau_omlaag", niveau=1),
         utter("utter_oef_nog_een_ronde", buttons=ROUND_END_BUTTONS, custom=PRACTICE),
     ]
@@ -847,7 +858,7 @@ async def test_toets_checks_the_level_and_ends_the_intake(
             _, messages = await oefenen(deps, domain, keuze(value))
     assert [e.level for e in asked] == [1, 2, 2, 3]
     assert messages == [
-        utter("utter_oef_goed", juist=asked[-1].right),
+        utter("utter_oef_goed", custom=FEEDBACK, juist=asked[-1].right),
         utter("utter_toets_klaar", niveau=3),
         theme_list(deps),
     ]

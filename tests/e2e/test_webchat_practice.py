@@ -1,0 +1,103 @@
+"""A practice round in the web chat, in a real headless Chromium, by clicking buttons only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.practice.service import answer_payload, theme_payload
+from bot.settings import PROJECT_ROOT
+from tests.e2e.chromium import Chromium, find_chromium, launch_chromium
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.chromium,
+    pytest.mark.skipif(
+        find_chromium() is None, reason="no chromium binary (apt-get install chromium)"
+    ),
+]
+
+PROFILE = "nt2"
+THEME = "boodschappen"
+
+
+def texts(selector: str) -> str:
+    """JavaScript: the text of every element matching `selector`."""
+    return f"[...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent)"
+
+
+def nt2_texts(response: str, **fields: str) -> list[str]:
+    """The texts a learner with profile nt2 may get for `response` (its own variations)."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    variations = domain["responses"][response]
+    own = [
+        v
+        for v in variations
+        if any(c["name"] == "profiel" and c["value"] == PROFILE for c in v.get("condition", []))
+    ]
+    chosen = own or [v for v in variations if not v.get("condition")]
+    return [v["text"].format(**fields) for v in chosen]
+
+
+async def click_button(browser: Chromium, data: str, timeout: float = 20.0) -> None:
+    """Click, with real mouse events, the newest bot button that sends `data`."""
+    found = f"""[...document.querySelectorAll('.van-bot button.knop')]
+        .filter(b => b.dataset.data === {json.dumps(data)} && !b.disabled)"""
+    await browser.wait_until(f"{found}.length > 0", timeout=timeout)
+    await browser.evaluate(
+        f"""(() => {{
+            for (const old of document.querySelectorAll('[data-test-doel]')) {{
+                old.removeAttribute('data-test-doel');
+            }}
+            const buttons = {found};
+            buttons[buttons.length - 1].setAttribute('data-test-doel', '');
+        }})()"""
+    )
+    await browser.click("[data-test-doel]")
+
+
+async def test_practice_round_in_the_web_chat(harness: Any, client: Any) -> None:
+    """Start, choose a profile, skip the check, pick a theme, answer right and wrong."""
+    practice = harness.bot.store.practice
+    async with launch_chromium(width=420, height=860) as browser:
+        await browser.navigate(f"{harness.base_url}/")
+        await browser.wait_until("document.getElementById('status').textContent === 'Online'")
+        chat_id = int(await browser.evaluate("localStorage.getItem('taalmaatje.chatId')"))
+        await browser.click("#start")
+
+        await click_button(browser, '/instellingen{"profiel":"' + PROFILE + '"}')
+        chosen = json.dumps(nt2_texts(f"utter_profiel_{PROFILE}")[0])
+        await browser.wait_until(f"{texts('.van-bot .tekst')}.includes({chosen})", timeout=20)
+        await click_button(browser, answer_payload("overslaan"))
+        await click_button(browser, theme_payload(THEME))
+        await click_and_check(browser, practice, chat_id, right=True)
+        await click_and_check(browser, practice, chat_id, right=False)
+        await browser.screenshot("/tmp/webchat-practice.png")
+        assert browser.errors == []
+    assert practice.store.answered(chat_id) == (2, 1)
+
+
+async def click_and_check(browser: Chromium, practice: Any, chat_id: int, right: bool) -> None:
+    """Click the right (or a wrong) answer of the open question and wait for the feedback.
+
+    The open question is read from the database once its buttons are on the page (the bot
+    stores the question before it sends it).
+    """
+    await browser.wait_until(
+        "[...document.querySelectorAll('.van-bot button.knop')]"
+        r""".some(b => /^\/oefenen\{"keuze":"\d+:/.test(b.dataset.data || ''))""",
+        timeout=20,
+    )
+    exercise = practice.current(chat_id)
+    assert exercise is not None, "a question is open"
+    assert exercise.level == 1, "a new nt2 learner starts at level 1: no word-order taps"
+    choice = exercise.answer if right else (exercise.answer + 1) % len(exercise.choices)
+    await click_button(browser, answer_payload(f"{exercise.seq}:{choice}"))
+    response = "utter_oef_goed" if right else "utter_oef_fout"
+    expected = json.dumps(nt2_texts(response, juist=exercise.right))
+    await browser.wait_until(
+        f"{texts('.van-bot .tekst')}.some(t => {expected}.includes(t))", timeout=20
+    )
