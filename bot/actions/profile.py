@@ -135,7 +135,8 @@ class ActionInstellingen(Action):
                 dispatcher.utter_message(response="utter_menu")
             return [SlotSet("profiel", profile.id), SlotSet("geluid", profile.voice)]
         if keuze == "later":
-            self.deps.users.set_flags(user_id, intake_done=True)
+            # No profile is imposed: the defaults stay (sound, pictures, normal speed) and
+            # the question comes back with the next introduction (/start).
             dispatcher.utter_message(response="utter_profiel_later")
             dispatcher.utter_message(response="utter_menu")
             return []

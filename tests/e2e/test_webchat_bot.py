@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.practice.texts import load_practice_texts
 from tests.e2e.chromium import find_chromium, launch_chromium
 
 pytestmark = [
@@ -28,9 +29,16 @@ async def test_hallo_in_the_web_chat_gets_a_spoken_dutch_reply(harness, client, 
         await browser.type_text("#tekst", "hallo")
         await browser.click("#stuur")
 
-        # First contact: the introduction, ending with the menu.
+        # First contact: the introduction, ending with "how do you want to practise?".
         welcome = json.dumps(domain_responses["utter_welkom"])
         await browser.wait_until(f"{texts('.van-bot .tekst')}.includes({welcome})", timeout=20)
+        later = json.dumps(load_practice_texts().labels["profiel_later"])
+        await browser.wait_until(f"{texts('.van-bot button.knop')}.includes({later})")
+        await browser.evaluate(
+            "[...document.querySelectorAll('.van-bot button.knop')]"
+            f".find(b => b.textContent === {later}).click()"
+        )
+        # "Later": then the menu.
         await browser.wait_until(f"{texts('.van-bot button.knop')}.includes('🏠 Taalhuis')")
         assert (
             await browser.evaluate("document.querySelectorAll('.van-bot audio.voice').length") >= 5

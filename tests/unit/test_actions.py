@@ -940,11 +940,12 @@ async def test_changing_the_profile_later_asks_no_check(deps: ActionDeps, domain
     assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "werk", True, False, True)
 
 
-async def test_choosing_later_ends_the_intake(deps: ActionDeps, domain: dict) -> None:
+async def test_choosing_later_imposes_no_profile(deps: ActionDeps, domain: dict) -> None:
     result, messages = await instellingen(deps, domain, '/instellingen{"keuze":"later"}')
     assert result == []
     assert messages == [utter("utter_profiel_later"), utter("utter_menu")]
-    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "nt1", True, False, True)
+    # Still undecided: the defaults hold and /start asks again.
+    assert deps.users.get(LEARNER) == UserPrefs(LEARNER, "learner", "nt1", True, False, False)
 
 
 async def test_the_profile_button_asks_the_profile_question(
