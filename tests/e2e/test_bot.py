@@ -9,7 +9,7 @@ import io
 import pytest
 import soundfile
 
-from bot.emulator.client import buttons_of, text_of
+from bot.emulator.client import buttons_of, ends_turn, text_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -274,6 +274,39 @@ async def test_forget_me_erases_profile_statistics_and_conversation(client, chat
     assert events == 0
     again = await started(client, chat_id)
     assert [text_of(m) for m in again] == [text_of(m) for m in intro]
+
+
+async def test_forget_me_erases_practice_records_too(client, chat_id, harness):
+    from sqlalchemy import text
+
+    store = harness.bot.store
+    await started(client, chat_id)
+    themes = await client.say(chat_id, "oefenen", until=ends_turn)
+    question = await client.press(
+        chat_id, themes[-1]["message_id"], payloads(themes[-1])[0], until=ends_turn
+    )
+    await client.press(
+        chat_id, question[-1]["message_id"], payloads(question[-1])[0], until=ends_turn
+    )
+    assert store.practice.store.events(chat_id)  # questions shown (a tap may be a first word)
+    question = await client.say(chat_id, "vergeet mij", expect=1)
+    await client.press(chat_id, question[0]["message_id"], "/bevestigen", expect=1)
+    await asyncio.sleep(0.3)
+    pseudonym = store.analytics.pseudonym(chat_id)
+    with store.engine.connect() as connection:
+        left = {
+            table: connection.execute(
+                text(f"SELECT count(*) FROM {table} WHERE {column} = :v"),
+                {"v": pseudonym if column == "user_key" else chat_id},
+            ).scalar()
+            for table, column in [
+                ("practice_state", "telegram_id"),
+                ("practice_items", "telegram_id"),
+                ("practice_themes", "telegram_id"),
+                ("practice_events", "user_key"),
+            ]
+        }
+    assert left == dict.fromkeys(left, 0)
 
 
 async def test_statistics_are_pseudonymised_and_hold_no_text(client, chat_id, harness):
