@@ -57,6 +57,7 @@ class ActionOefenen(Action):
         if keuze == "later":
             practice.close(user_id)
             dispatcher.utter_message(response="utter_oef_later")
+            dispatcher.utter_message(response="utter_menu")
             return events
         if keuze == "overslaan":
             self.deps.users.set_flags(user_id, intake_done=True)

@@ -101,3 +101,65 @@ async def click_and_check(browser: Chromium, practice: Any, chat_id: int, right:
     await browser.wait_until(
         f"{texts('.van-bot .tekst')}.some(t => {expected}.includes(t))", timeout=20
     )
+
+
+LAST_BUTTON = """(() => {
+    const bubbles = [...document.querySelectorAll('.van-bot')];
+    const last = bubbles[bubbles.length - 1];
+    const buttons = last ? [...last.querySelectorAll('button.knop')] : [];
+    return buttons.length ? buttons.map(b => b.dataset.data) : null;
+})()"""
+BUBBLES = "document.querySelectorAll('.van-bot').length"
+
+
+async def click_first_and_wait(browser: Chromium, data: str) -> list[str]:
+    """Click a button of the newest message; wait for the bot's next message with buttons."""
+    before = await browser.evaluate(BUBBLES)
+    await click_button(browser, data)
+    await browser.wait_until(f"{BUBBLES} > {before} && {LAST_BUTTON} !== null", timeout=30)
+    return await browser.evaluate(LAST_BUTTON)
+
+
+async def test_a_deaf_learner_practises_three_themes_by_clicks_alone(harness: Any) -> None:
+    """doof: intake with the level check, three rounds in three themes, the progress picture.
+
+    Only clicks; after the profile choice no voice note appears, and no question asks the
+    learner to listen.
+    """
+    practice = harness.bot.store.practice
+    themes = ["werk_veiligheid", "gezondheid", "vervoer"]
+    async with launch_chromium(width=420, height=860) as browser:
+        await browser.navigate(f"{harness.base_url}/")
+        await browser.wait_until("document.getElementById('status').textContent === 'Online'")
+        chat_id = int(await browser.evaluate("localStorage.getItem('taalmaatje.chatId')"))
+        await browser.click("#start")
+        await browser.wait_until(f"{LAST_BUTTON} !== null", timeout=30)
+        buttons = await click_first_and_wait(browser, '/instellingen{"profiel":"doof"}')
+        voices_at_choice = await browser.evaluate("document.querySelectorAll('audio').length")
+
+        buttons = await click_first_and_wait(browser, answer_payload("toets"))
+        while theme_payload(themes[0]) not in buttons:  # the check, then the theme list
+            buttons = await click_first_and_wait(browser, buttons[0])
+        for theme in themes:
+            buttons = await click_first_and_wait(browser, theme_payload(theme))
+            while "/stoppen" not in buttons:  # answer with the first button until the end
+                exercise = practice.current(chat_id)
+                assert exercise is not None and exercise.kind != "luisteren"
+                buttons = await click_first_and_wait(browser, buttons[0])
+            if theme != themes[-1]:
+                buttons = await click_first_and_wait(browser, "/oefenen")  # another theme
+        buttons = await click_first_and_wait(browser, answer_payload("later"))
+        before = await browser.evaluate(BUBBLES)
+        await click_button(browser, "/voortgang")
+        await browser.wait_until(
+            f"{BUBBLES} > {before} && document.querySelector('.van-bot img') !== null",
+            timeout=30,
+        )
+        await browser.screenshot("/tmp/webchat-doof.png")
+        assert await browser.evaluate("document.querySelectorAll('audio').length") == (
+            voices_at_choice
+        ), "no voice note after choosing doof"
+        assert browser.errors == []
+    kinds = {e.kind for e in practice.store.events(chat_id)}
+    assert "luisteren" not in kinds
+    assert {e.theme for e in practice.store.events(chat_id) if e.event == "answered"} >= set(themes)

@@ -35,6 +35,7 @@ SENDER = "4242"
 LEARNER = 4242
 MENU_BUTTONS = [
     {"title": "📚 Oefenen", "payload": "/oefenen"},
+    {"title": "⭐ Hoe gaat het?", "payload": "/voortgang"},
     {"title": "🏠 Taalhuis", "payload": "/taalhuis_info"},
     {"title": "❓ Hulp", "payload": "/hulp"},
 ]
@@ -832,7 +833,7 @@ async def test_later_closes_the_round(deps: ActionDeps, domain: dict[str, Any]) 
     await oefenen(deps, domain, '/oefenen{"thema":"boodschappen"}')
     exercise = current(deps)
     result, messages = await oefenen(deps, domain, keuze("later"))
-    assert (result, messages) == ([], [utter("utter_oef_later")])
+    assert (result, messages) == ([], [utter("utter_oef_later"), utter("utter_menu")])
     assert deps.practice.current(LEARNER) is None
     _, messages = await oefenen(deps, domain, keuze(f"{exercise.seq}:{exercise.answer}"))
     assert messages == [utter("utter_oef_geen_vraag"), theme_list(deps, "nt2")]

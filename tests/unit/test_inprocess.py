@@ -40,6 +40,7 @@ from tests.conftest import make_action_deps
 SENDER = "4242"
 MENU_BUTTONS = [
     {"title": "📚 Oefenen", "payload": "/oefenen"},
+    {"title": "⭐ Hoe gaat het?", "payload": "/voortgang"},
     {"title": "🏠 Taalhuis", "payload": "/taalhuis_info"},
     {"title": "❓ Hulp", "payload": "/hulp"},
 ]
