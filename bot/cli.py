@@ -110,10 +110,20 @@ def cmd_tone_report(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_content_check(settings: Settings, args: argparse.Namespace) -> int:
     """Validate the practice content bank: schema, counts, and every text at its level."""
     from bot.content.bank import CEFR, check_bank, load_bank
+    from bot.taalhuis.organisation import check_organisation, load_organisation
     from bot.tone import check
 
     directory = Path(args.dir) if args.dir else None
     problems = check_bank(directory)
+    organisation_problems = check_organisation()
+    if not organisation_problems:
+        for text in load_organisation().texts():
+            verdict = check(text, "A2")
+            if not verdict.ok:
+                organisation_problems.append(
+                    f"taalhuis.yml: {text!r}: {'; '.join(verdict.problems)}"
+                )
+    problems += organisation_problems
     if not problems:
         bank = load_bank(directory)
         for item in bank.all_items():
@@ -132,6 +142,12 @@ def cmd_content_check(settings: Settings, args: argparse.Namespace) -> int:
         f"{len(bank.themes)} themes, "
         + ", ".join(f"level {level}: {count} items" for level, count in counts.items())
         + ". Every text passes its reading level."
+    )
+    organisation = load_organisation()
+    example = " (EXAMPLE data: replace it)" if organisation.example else ""
+    print(
+        f"{organisation.name}: {len(organisation.locations)} locations, "
+        f"{len(organisation.courses)} courses{example}. Every text passes A2."
     )
     return 0
 
@@ -202,7 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     content = sub.add_parser("content", help="the practice content bank")
     content_sub = content.add_subparsers(dest="content_command", required=True)
-    content_check = content_sub.add_parser("check", help="validate bot/content/oefenen/*.yml")
+    content_check = content_sub.add_parser(
+        "check", help="validate bot/content/oefenen/*.yml and bot/content/taalhuis.yml"
+    )
     content_check.add_argument("--dir", help="another folder of theme files (a draft)")
     content_check.set_defaults(func=cmd_content_check)
 

@@ -111,8 +111,24 @@ def channel_texts() -> list[FixedText]:
     return found
 
 
+def taalhuis_texts() -> list[FixedText]:
+    """The organisation data's learner texts (bot/content/taalhuis.yml), written at A2."""
+    from bot.taalhuis.organisation import load_organisation
+
+    return [
+        FixedText(f"taalhuis#{index}", text, "learner", DOMAIN_LEVEL)
+        for index, text in enumerate(load_organisation().texts())
+    ]
+
+
 def all_texts(root: Path) -> list[FixedText]:
-    return domain_texts(root / "domain.yml") + channel_texts() + practice_texts() + content_texts()
+    return (
+        domain_texts(root / "domain.yml")
+        + channel_texts()
+        + practice_texts()
+        + content_texts()
+        + taalhuis_texts()
+    )
 
 
 def slot_defaults(domain_path: Path) -> dict[str, str]:
@@ -138,7 +154,7 @@ def speakable_texts(root: Path) -> list[str]:
             or "/" in item.id
             or ".buttons." in item.id
             or ".commands." in item.id
-            or item.id.startswith(("practice.", "profiles.", "oefenen."))
+            or item.id.startswith(("practice.", "profiles.", "oefenen.", "taalhuis#"))
         ):
             continue
         text = PLACEHOLDER.sub(lambda m: defaults.get(m.group(1), m.group(0)), item.text)

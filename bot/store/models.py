@@ -1,6 +1,7 @@
-"""Database tables: learners, the voice cache index, and the pseudonymised event log.
+"""Database tables: learners, the voice cache, the pseudonymised event log, practice, appointments.
 
-Only what the bot needs is stored: no names, no message texts, no phone numbers.
+Only what the bot needs is stored: no names, no message texts; a phone number only when
+the learner shared it for an appointment.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from datetime import datetime, timezone
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -138,4 +142,76 @@ class PracticeEvent(Base):
     __table_args__ = (
         Index("ix_practice_events_user_key", "user_key"),
         Index("ix_practice_events_created_at", "created_at"),
+    )
+
+
+APPOINTMENT_REASONS = ("intake", "oefenen", "brief")
+APPOINTMENT_STATUSES = ("booked", "cancelled")
+
+
+class AppointmentSlot(Base):
+    """How many places of one opening slot (location, start) are taken.
+
+    The capacity guard: a booking takes a place with one conditional
+    ``UPDATE ... SET booked = booked + 1 WHERE booked < :capacity`` in the same transaction
+    as the appointment's insert. Both SQLite (one writer at a time) and PostgreSQL (the row
+    lock, and the WHERE evaluated again on the newest row version under READ COMMITTED)
+    let only as many of those updates succeed as there are places, however many requests
+    arrive together, and a rollback gives the place back. A ``SELECT count(*)`` followed by
+    an insert would not: two requests could both count one free place. Capacity itself is
+    configuration (per location), so it is passed in rather than stored.
+    """
+
+    __tablename__ = "appointment_slots"
+
+    location_id = Column(String(32), primary_key=True)
+    starts_at = Column(DateTime, primary_key=True)  # UTC, naive
+    booked = Column(Integer, nullable=False, default=0)
+
+    __table_args__ = (CheckConstraint("booked >= 0", name="ck_appointment_slots_booked"),)
+
+
+class Appointment(Base):
+    """A learner's appointment at a taalhuis location; cancelled ones are kept as cancelled.
+
+    No name is stored; the phone number only when the learner shared it with Telegram's
+    contact button (so the taalhuis can call them).
+    """
+
+    __tablename__ = "appointments"
+
+    id = Column(Integer, primary_key=True)
+    telegram_id = Column(BigInteger, nullable=False)
+    location_id = Column(String(32), nullable=False)
+    starts_at = Column(DateTime, nullable=False)  # UTC, naive
+    reason = Column(String(16), nullable=False)  # one of APPOINTMENT_REASONS
+    phone = Column(String(20), nullable=True)
+    status = Column(String(12), nullable=False, default="booked")  # APPOINTMENT_STATUSES
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_appointments_telegram_id", "telegram_id"),
+        Index("ix_appointments_starts_at", "starts_at"),
+    )
+
+
+class Reminder(Base):
+    """The one reminder of an appointment; sent_at is set once, by whoever sends it."""
+
+    __tablename__ = "reminders"
+
+    id = Column(Integer, primary_key=True)
+    appointment_id = Column(
+        Integer, ForeignKey("appointments.id", ondelete="CASCADE"), nullable=False
+    )
+    telegram_id = Column(BigInteger, nullable=False)
+    due_at = Column(DateTime, nullable=False)  # UTC, naive
+    sent_at = Column(DateTime, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("appointment_id", name="uq_reminders_appointment_id"),
+        Index("ix_reminders_due_at", "due_at"),
+        Index("ix_reminders_telegram_id", "telegram_id"),
     )
