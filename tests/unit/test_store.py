@@ -118,7 +118,11 @@ def test_file_database_runs_in_wal_mode_with_a_busy_timeout(engine: Engine) -> N
 def test_first_contact_gets_the_defaults(users: Users) -> None:
     assert users.get(LEARNER) is None
     assert users.get_or_create(LEARNER) == UserPrefs(
-        telegram_id=LEARNER, role="learner", profile="nt1", voice_on=True, privacy_seen=False,
+        telegram_id=LEARNER,
+        role="learner",
+        profile="nt1",
+        voice_on=True,
+        privacy_seen=False,
         intake_done=False,
     )
 
