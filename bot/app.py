@@ -33,14 +33,24 @@ class Store:
     clips: VoiceClips
     practice: Any
     profiles: Any
+    appointments: Any
 
     def close(self) -> None:
         self.engine.dispose()
 
     def action_deps(self) -> Any:
         from bot.actions import ActionDeps
+        from bot.taalhuis.labels import load_labels
+        from bot.taalhuis.organisation import load_organisation
 
-        return ActionDeps(self.users, self.analytics, self.practice, self.profiles)
+        return ActionDeps(
+            self.users,
+            self.analytics,
+            self.practice,
+            self.profiles,
+            load_organisation(),
+            load_labels(),
+        )
 
 
 def open_store(settings: Settings) -> Store:
@@ -48,6 +58,7 @@ def open_store(settings: Settings) -> Store:
     from bot.content.bank import load_bank
     from bot.practice.service import Practice
     from bot.practice.texts import load_practice_texts
+    from bot.store.appointments import Appointments
     from bot.store.practice import PracticeStore
     from bot.tone.profiles import load_profiles
 
@@ -63,6 +74,7 @@ def open_store(settings: Settings) -> Store:
         clips=VoiceClips(sessions),
         practice=practice,
         profiles=load_profiles(),
+        appointments=Appointments(sessions),
     )
 
 
@@ -172,14 +184,26 @@ class Bot:
         self.store.close()
 
 
-async def start_bot(settings: Settings, model: Path, *, with_emulator: bool | None = None) -> Bot:
-    """Open every service and start polling; the caller awaits ``Bot.stop``."""
+async def start_bot(
+    settings: Settings,
+    model: Path,
+    *,
+    with_emulator: bool | None = None,
+    reminder_interval: float | None = None,
+) -> Bot:
+    """Open every service and start polling; the caller awaits ``Bot.stop``.
+
+    ``reminder_interval`` (seconds) is how often due appointment reminders are sent; tests
+    make it short.
+    """
     from bot.dialogue import rasa_env
 
     rasa_env.prepare()
     from bot.content import load_channel_texts
+    from bot.taalhuis.organisation import load_organisation
     from bot.telegram.application import build_application, set_commands
     from bot.telegram.handlers import Channel
+    from bot.telegram.reminders import DEFAULT_INTERVAL, ReminderJob, schedule_reminders
     from bot.telegram.replies import Replier
 
     with_emulator = settings.telegram_token is None if with_emulator is None else with_emulator
@@ -198,9 +222,8 @@ async def start_bot(settings: Settings, model: Path, *, with_emulator: bool | No
         emulator = await start_emulator(settings.host, settings.port)
         base_url = f"{emulator.base_url}/bot"
     texts = load_channel_texts()
-    channel = Channel(
-        dialogue, Replier(speech, texts, progress_pictures(store)), store.users, store.profiles
-    )
+    replier = Replier(speech, texts, progress_pictures(store))
+    channel = Channel(dialogue, replier, store.users, store.profiles)
     application = build_application(
         token,
         channel,
@@ -219,6 +242,11 @@ async def start_bot(settings: Settings, model: Path, *, with_emulator: bool | No
             drop_pending_updates=False,
             timeout=30,
         )
+        organisation = await asyncio.to_thread(load_organisation)
+        reminders = ReminderJob(
+            store.appointments, store.users, store.profiles, replier, organisation
+        )
+        schedule_reminders(application, reminders, reminder_interval or DEFAULT_INTERVAL)
     except BaseException:
         await bot.stop()
         raise

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.content import load_channel_texts
+from bot.content import CONTENT_DIR, load_channel_texts
 from bot.content.bank import CEFR, load_bank
 from bot.practice.texts import load_practice_texts
 from bot.tone.profiles import Profiles, load_profiles
@@ -112,13 +112,41 @@ def channel_texts() -> list[FixedText]:
 
 
 def taalhuis_texts() -> list[FixedText]:
-    """The organisation data's learner texts (bot/content/taalhuis.yml), written at A2."""
+    """The organisation data's learner texts (bot/content/taalhuis.yml), written at A2, and
+    the Taalhuis answers' button labels and day words (bot/content/taalhuis_knoppen.yml)."""
+    from bot.taalhuis.labels import load_labels
     from bot.taalhuis.organisation import load_organisation
 
-    return [
+    found = [
         FixedText(f"taalhuis#{index}", text, "learner", DOMAIN_LEVEL)
         for index, text in enumerate(load_organisation().texts())
     ]
+    labels = load_labels()
+    found += [
+        FixedText(f"taalhuis.labels.{k}", v, "learner", labels.level)
+        for k, v in labels.labels.items()
+    ]
+    found += [
+        FixedText(f"taalhuis.onderwerpen.{k}", v, "learner", labels.level)
+        for k, v in labels.topics.items()
+    ]
+    return found
+
+
+def coordinator_texts() -> list[FixedText]:
+    """The desk's texts (bot/content/coordinator.yml): plain Dutch for library staff."""
+    data = yaml.safe_load((CONTENT_DIR / "coordinator.yml").read_text(encoding="utf-8"))
+    found = []
+
+    def walk(prefix: str, node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}", value)
+        elif isinstance(node, str):
+            found.append(FixedText(prefix, node, "coordinator", "B1"))
+
+    walk("coordinator", data)
+    return found
 
 
 def all_texts(root: Path) -> list[FixedText]:
@@ -128,6 +156,7 @@ def all_texts(root: Path) -> list[FixedText]:
         + practice_texts()
         + content_texts()
         + taalhuis_texts()
+        + coordinator_texts()
     )
 
 

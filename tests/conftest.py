@@ -73,7 +73,12 @@ def make_action_deps(engine: Engine, seed: int = 7) -> object:
     practice = Practice(
         load_bank(), PracticeStore(sessions, analytics), load_practice_texts(), random.Random(seed)
     )
-    return ActionDeps(Users(sessions), analytics, practice, load_profiles())
+    from bot.taalhuis.labels import load_labels
+    from bot.taalhuis.organisation import load_organisation
+
+    return ActionDeps(
+        Users(sessions), analytics, practice, load_profiles(), load_organisation(), load_labels()
+    )
 
 
 @pytest.fixture

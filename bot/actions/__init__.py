@@ -18,6 +18,13 @@ from bot.actions.profile import (
     ActionInstellingen,
     ActionIntake,
 )
+from bot.actions.taalhuis import (
+    ActionCursusZoeken,
+    ActionGebarentaal,
+    ActionLidmaatschap,
+    ActionOpeningstijden,
+    ActionTaalhuisInfo,
+)
 
 __all__ = ["ActionDeps", "build_executor"]
 
@@ -37,6 +44,11 @@ def build_executor(deps: ActionDeps) -> ActionExecutor:
         ActionOefenen(deps),
         ActionInstellingen(deps),
         ActionIntake(deps),
+        ActionTaalhuisInfo(deps),
+        ActionOpeningstijden(deps),
+        ActionLidmaatschap(deps),
+        ActionCursusZoeken(deps),
+        ActionGebarentaal(deps),
     ):
         executor.register_action(action)
     return executor

@@ -7,12 +7,16 @@ worker has to win the GIL back from the busy event loop).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from rasa_sdk import Tracker
 
 from bot.practice.service import Practice
 from bot.store.repositories import Analytics, Users
+from bot.taalhuis.labels import TaalhuisLabels
+from bot.taalhuis.organisation import Organisation
 from bot.tone.profiles import Profiles
 
 # A custom response the dialogue layer acts on and never shows to the learner.
@@ -25,6 +29,10 @@ class ActionDeps:
     analytics: Analytics
     practice: Practice
     profiles: Profiles
+    organisation: Organisation
+    taalhuis_labels: TaalhuisLabels
+    # "Now", as an aware datetime: opening hours are about the real clock; tests set it.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 
 
 def telegram_id(tracker: Tracker) -> int | None:

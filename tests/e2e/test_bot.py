@@ -83,7 +83,7 @@ async def test_same_phrase_twice_is_sent_by_file_id(client, chat_id):
 async def test_misspelled_question_is_understood(client, chat_id, domain_responses):
     await started(client, chat_id)
     replies = await client.say(chat_id, "wanneer isse open", expect=1)
-    assert text_of(replies[0]) == domain_responses["utter_openingstijden"]
+    assert text_of(replies[0]) == domain_responses["utter_vraag_plek"]
 
 
 async def test_once_more_and_slower_repeat_the_last_turn(client, chat_id):
@@ -120,7 +120,7 @@ async def test_messages_of_one_chat_are_answered_in_order(client, chat_id, domai
     for text in ("wanneer open", "dank je wel", "doei"):
         await client.post(f"/api/chats/{chat_id}/text", {"text": text})
     expected = [
-        domain_responses["utter_openingstijden"],
+        domain_responses["utter_vraag_plek"],
         domain_responses["utter_graag_gedaan"],
         domain_responses["utter_afscheid"],
     ]
@@ -325,7 +325,24 @@ async def test_statistics_are_pseudonymised_and_hold_no_text(client, chat_id, ha
         )
     assert [(r["intent"], r["action"]) for r in rows] == [
         ("groet", "action_welkom"),
-        ("openingstijden", "utter_openingstijden"),
+        ("openingstijden", "action_openingstijden"),
     ]
     assert set(rows[0].keys()) == {"id", "user_key", "intent", "confidence", "action", "created_at"}
     assert str(chat_id) not in rows[0]["user_key"]
+
+
+async def test_opening_hours_by_buttons_alone(client, chat_id, harness, domain_responses):
+    from bot.taalhuis.labels import load_labels
+
+    intro = await started(client, chat_id)
+    info = await client.press(chat_id, intro[-1]["message_id"], "/taalhuis_info", until=ends_turn)
+    assert text_of(info[0]) == domain_responses["utter_taalhuis_info"]
+    hours_button = load_labels().labels["openingstijden"]
+    data = next(b["callback_data"] for b in buttons_of(info[-1]) if b["text"] == hours_button)
+    places = await client.press(chat_id, info[-1]["message_id"], data, until=ends_turn)
+    assert text_of(places[0]) == domain_responses["utter_vraag_plek"]
+    tiel = next(b["callback_data"] for b in buttons_of(places[0]) if "Tiel" in b["text"])
+    answer = await client.press(chat_id, places[0]["message_id"], tiel, until=ends_turn)
+    name = harness.bot.store.action_deps().organisation.locations["tiel"].name
+    assert text_of(answer[0]).startswith(f"{name} is nu ")
+    assert "/afspraak_maken" in payloads(answer[-1])

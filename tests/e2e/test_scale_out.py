@@ -60,7 +60,7 @@ async def test_a_conversation_on_postgresql_with_redis_locks(scaled_bot, domain_
         intro = await client.command(7001, "start", until=ends_turn)
         assert len(intro) == 5
         replies = await client.say(7001, "wanneer isse open", until=ends_turn)
-        assert text_of(replies[0]) == domain_responses["utter_openingstijden"]
+        assert text_of(replies[0]) == domain_responses["utter_vraag_plek"]
     with scaled_bot.store.engine.connect() as connection:
         events = connection.execute(
             sa.text("SELECT count(*) FROM events WHERE sender_id = '7001'")

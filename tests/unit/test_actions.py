@@ -7,8 +7,10 @@ seeded random source); a learner presses the payloads an earlier message carried
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -23,12 +25,22 @@ from bot.actions.dialogue import ActionHerhalen, ActionLangzamer, ActionStoppen,
 from bot.actions.practice import ActionOefenen, ActionVoortgang
 from bot.actions.privacy import ActionGegevensWissen
 from bot.actions.profile import ActionGeluidAan, ActionGeluidUit, ActionInstellingen, ActionIntake
+from bot.actions.taalhuis import (
+    ActionCursusZoeken,
+    ActionGebarentaal,
+    ActionLidmaatschap,
+    ActionOpeningstijden,
+)
 from bot.practice.exercises import Exercise
 from bot.practice.levels import ThemeLevel
 from bot.practice.service import Practice
 from bot.settings import PROJECT_ROOT
 from bot.store.db import make_sessionmaker
 from bot.store.repositories import Analytics, UserPrefs, Users
+from bot.taalhuis.courses import find_courses
+from bot.taalhuis.hours import status
+from bot.taalhuis.labels import load_labels
+from bot.taalhuis.organisation import TIMEZONE, load_organisation
 from bot.tone.profiles import Profiles
 
 SENDER = "4242"
@@ -67,7 +79,14 @@ def domain() -> dict[str, Any]:
 @pytest.fixture
 def deps(engine: Engine, practice: Practice, profiles: Profiles) -> ActionDeps:
     sessions = make_sessionmaker(engine)
-    return ActionDeps(Users(sessions), Analytics(sessions, "test-secret"), practice, profiles)
+    return ActionDeps(
+        Users(sessions),
+        Analytics(sessions, "test-secret"),
+        practice,
+        profiles,
+        load_organisation(),
+        load_labels(),
+    )
 
 
 # --- building trackers -------------------------------------------------------------------
@@ -1061,3 +1080,128 @@ async def test_executor_runs_an_action_call_as_rasa_sends_it(
     assert result == {"events": [slot("geluid", False)], "responses": []}
     prefs = deps.users.get(LEARNER)
     assert prefs is not None and prefs.voice_on is False
+
+
+# --- the Taalhuis ------------------------------------------------------------------------
+
+
+def at(deps: ActionDeps, moment: str) -> ActionDeps:
+    """The same dependencies with the clock at a local Amsterdam time ("2026-11-24 10:30")."""
+    when = datetime.fromisoformat(moment).replace(tzinfo=TIMEZONE)
+    return dataclasses.replace(deps, clock=lambda: when)
+
+
+async def ask_hours(deps: ActionDeps, domain: dict[str, Any], text: str, **entities: Any) -> list:
+    events = [*SESSION_START, user(text, "openingstijden", **entities)]
+    _, messages = await run(ActionOpeningstijden(deps), events, domain)
+    return [
+        (m["response"], {k: v for k, v in m.items() if k in ("naam", "tijd", "wanneer", "reden")})
+        for m in messages
+    ]
+
+
+async def test_opening_hours_ask_which_place_first(deps: ActionDeps, domain: dict) -> None:
+    events = [*SESSION_START, user("wanneer is het open", "openingstijden")]
+    _, messages = await run(ActionOpeningstijden(deps), events, domain)
+    assert [m["response"] for m in messages] == ["utter_vraag_plek"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        f'/openingstijden{{"plek":"{place}"}}' for place in deps.organisation.locations
+    ]
+
+
+async def test_opening_hours_find_a_typed_town(deps: ActionDeps, domain: dict) -> None:
+    said = await ask_hours(at(deps, "2026-11-24 10:30"), domain, "wanneer is tiel open")
+    assert said[0][1]["naam"] == deps.organisation.locations["tiel"].name
+
+
+async def test_open_now_says_until_when(deps: ActionDeps, domain: dict) -> None:
+    tiel = deps.organisation.locations["tiel"]
+    moment = "2026-11-24 10:30"  # a Tuesday
+    expected = status(tiel, datetime.fromisoformat(moment).replace(tzinfo=TIMEZONE))
+    said = await ask_hours(at(deps, moment), domain, "/openingstijden", plek="tiel")
+    assert expected.open_now
+    assert said[0] == (
+        "utter_nu_open",
+        {"naam": tiel.name, "tijd": expected.closes_at.astimezone(TIMEZONE).strftime("%H:%M")},
+    )
+    assert said[-1][0] == "utter_volgende_stap"
+
+
+async def test_a_closing_day_gives_the_reason_and_the_next_opening(
+    deps: ActionDeps, domain: dict
+) -> None:
+    tiel = deps.organisation.locations["tiel"]
+    said = await ask_hours(at(deps, "2026-12-25 11:00"), domain, "/openingstijden", plek="tiel")
+    assert said[0] == ("utter_nu_dicht", {"naam": tiel.name})
+    assert said[1] == ("utter_dicht_reden", {"reden": tiel.closed[date(2026, 12, 25)]})
+    expected = status(tiel, datetime(2026, 12, 25, 11, tzinfo=TIMEZONE)).next_open
+    local = expected.astimezone(TIMEZONE)
+    labels = load_labels()
+    assert said[2] == (
+        "utter_weer_open",
+        {
+            "wanneer": labels.day_word(local.date(), date(2026, 12, 25)),
+            "tijd": local.strftime("%H:%M"),
+        },
+    )
+
+
+async def test_membership_walk_free_on_the_first_yes(deps: ActionDeps, domain: dict) -> None:
+    questions = deps.organisation.membership_questions
+    walk = ActionLidmaatschap(deps)
+    _, first = await run(walk, [*SESSION_START, user("gratis lid", "lidmaatschap")], domain)
+    assert [m["response"] for m in first] == ["utter_lid_uitleg", "utter_org_tekst"]
+    assert first[1]["tekst"] == questions[0].question
+    no = first[1]["buttons"][1]["payload"]
+    _, second = await run(walk, [*SESSION_START, press(no)], domain)
+    assert second[0]["tekst"] == questions[1].question
+    yes = second[0]["buttons"][0]["payload"]
+    _, third = await run(walk, [*SESSION_START, press(yes)], domain)
+    assert [m["response"] for m in third] == [
+        "utter_org_tekst",
+        "utter_meenemen",
+        "utter_volgende_stap",
+    ]
+    assert third[0]["tekst"] == deps.organisation.free_text
+
+
+async def test_membership_walk_all_no_is_not_free(deps: ActionDeps, domain: dict) -> None:
+    last = len(deps.organisation.membership_questions) - 1
+    payload = f'/lidmaatschap{{"keuze":"{last}_nee"}}'
+    _, said = await run(ActionLidmaatschap(deps), [*SESSION_START, press(payload)], domain)
+    assert said[0]["tekst"] == deps.organisation.not_free_text
+    assert "utter_meenemen" not in [m["response"] for m in said]
+
+
+@pytest.mark.parametrize("keuze", ["x_ja", "9_ja", "0_misschien", "", "²_ja"])
+async def test_membership_walk_restarts_on_odd_buttons(
+    deps: ActionDeps, domain: dict, keuze: str
+) -> None:
+    payload = f'/lidmaatschap{{"keuze":"{keuze}"}}'
+    _, said = await run(ActionLidmaatschap(deps), [*SESSION_START, press(payload)], domain)
+    assert [m["response"] for m in said] == ["utter_lid_uitleg", "utter_org_tekst"]
+
+
+async def test_course_finder_asks_a_topic_then_shows_one_to_three(
+    deps: ActionDeps, domain: dict
+) -> None:
+    finder = ActionCursusZoeken(deps)
+    _, asked = await run(finder, [*SESSION_START, user("cursus", "cursus_zoeken")], domain)
+    assert asked[0]["response"] == "utter_vraag_onderwerp"
+    assert len(asked[0]["buttons"]) == 5
+    learner(deps, "nt2")
+    _, found = await run(
+        finder, [*SESSION_START, press('/cursus_zoeken{"keuze":"spreken"}')], domain
+    )
+    courses = [m["naam"] for m in found if m["response"] == "utter_cursus"]
+    expected = find_courses(deps.organisation, {"spreken"}, "nt2")
+    assert courses == [c.name for c in expected] and 1 <= len(courses) <= 3
+
+
+async def test_sign_language_explains_and_describes_signs(deps: ActionDeps, domain: dict) -> None:
+    _, said = await run(
+        ActionGebarentaal(deps), [*SESSION_START, user("ngt", "gebarentaal")], domain
+    )
+    assert said[0]["tekst"] == deps.organisation.sign_language_text
+    word, how = deps.organisation.signs[0]
+    assert f"{word}: {how}" in said[1]["lijst"]
