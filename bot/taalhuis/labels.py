@@ -22,7 +22,7 @@ class TaalhuisLabels:
     tomorrow: str
 
     def day_word(self, day: date, today: date) -> str:
-        """"vandaag", "morgen" or the weekday's name: how a learner says when."""
+        """ "vandaag", "morgen" or the weekday's name: how a learner says when."""
         if day == today:
             return self.today
         if (day - today).days == 1:
