@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.dialogue.service import Dialogue
 from bot.store.repositories import Users
-from bot.telegram.replies import Listener, Replier, replies_from_rasa
+from bot.telegram.replies import Listener, Replier, listener_for, replies_from_rasa
 from bot.tone.profiles import Profiles
 
 logger = logging.getLogger(__name__)
@@ -209,19 +209,7 @@ class Channel:
         await self.replier.send_text(context.bot, chat.id, key, listener)
 
     def _listener(self, user_id: int) -> Listener:
-        """Sound, speed and emoji for this learner, from their settings and profile.
-
-        One primary-key read (~0.1 ms), done inline as Rasa's tracker store does its own:
-        a thread hop would cost more than the query. Until a profile is chosen, the
-        defaults hold (sound on, normal speed, pictures).
-        """
-        prefs = self.users.get(user_id)
-        if prefs is None:
-            return Listener()
-        if not prefs.intake_done:
-            return Listener(voice=prefs.voice_on)
-        profile = self.profiles.get(prefs.profile)
-        return Listener(voice=prefs.voice_on, slow=profile.slow, emoji=profile.emoji)
+        return listener_for(self.users, self.profiles, user_id)
 
     def _double_press(self, chat_id: int, message_id: int, data: str, now: float) -> bool:
         """True for the second press of the same button within a moment of the first."""

@@ -26,7 +26,7 @@ from telegram import Bot
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.taalhuis.organisation import TIMEZONE, WEEKDAYS, Organisation
-from bot.telegram.replies import Listener, Replier, Reply
+from bot.telegram.replies import Listener, Replier, Reply, listener_for
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +101,7 @@ class ReminderJob:
         return "\n".join(lines)
 
     def _listener(self, user_id: int) -> Listener:
-        """Sound, speed and emoji as in ``Channel._listener`` (defaults until the intake)."""
-        prefs = self.users.get(user_id)
-        if prefs is None:
-            return Listener()
-        if not prefs.intake_done:
-            return Listener(voice=prefs.voice_on)
-        profile = self.profiles.get(prefs.profile)
-        return Listener(voice=prefs.voice_on, slow=profile.slow, emoji=profile.emoji)
+        return listener_for(self.users, self.profiles, user_id)
 
 
 def schedule_reminders(
