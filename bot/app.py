@@ -50,6 +50,7 @@ class Store:
             self.profiles,
             load_organisation(),
             load_labels(),
+            self.appointments,
         )
 
 
@@ -137,7 +138,9 @@ def open_dialogue(settings: Settings, store: Store, model: Path) -> Any:
         action_endpoint=_action_endpoint(settings, store),
     )
     tracker_store.domain = agent.domain
-    return Dialogue(agent, tracker_store, store.users, store.analytics, store.practice)
+    return Dialogue(
+        agent, tracker_store, store.users, store.analytics, store.practice, store.appointments
+    )
 
 
 def progress_pictures(store: Store) -> Any:
@@ -157,6 +160,34 @@ def progress_pictures(store: Store) -> Any:
         return await asyncio.to_thread(draw, user_id)
 
     return picture
+
+
+def calendar_files(store: Store, organisation: Any, texts: Any) -> Any:
+    """The channel's calendar maker: a learner's own appointment as an .ics file."""
+    from datetime import timezone
+
+    from bot.taalhuis.booking import SLOT_MINUTES
+    from bot.taalhuis.ics import calendar_file
+
+    def make(user_id: int, appointment_id: int) -> tuple[bytes, str] | None:
+        info = store.appointments.booked(user_id, appointment_id)
+        location = organisation.locations.get(info.location_id) if info else None
+        if info is None or location is None:
+            return None
+        data = calendar_file(
+            uid=f"afspraak-{info.id}@taalmaatje",
+            starts_at=info.starts_at.replace(tzinfo=timezone.utc),
+            minutes=SLOT_MINUTES,
+            summary=texts.texts["calendar_summary"].format(plaats=location.town),
+            location_text=f"{location.name}, {location.address}, {location.town}",
+            description=texts.texts["calendar_description"].format(nummer=info.ref),
+        )
+        return data, f"afspraak-{info.ref}.ics"
+
+    async def calendar(user_id: int, appointment_id: int) -> tuple[bytes, str] | None:
+        return await asyncio.to_thread(make, user_id, appointment_id)
+
+    return calendar
 
 
 @dataclass
@@ -222,7 +253,10 @@ async def start_bot(
         emulator = await start_emulator(settings.host, settings.port)
         base_url = f"{emulator.base_url}/bot"
     texts = load_channel_texts()
-    replier = Replier(speech, texts, progress_pictures(store))
+    organisation = await asyncio.to_thread(load_organisation)
+    replier = Replier(
+        speech, texts, progress_pictures(store), calendar_files(store, organisation, texts)
+    )
     channel = Channel(dialogue, replier, store.users, store.profiles)
     application = build_application(
         token,
@@ -242,7 +276,6 @@ async def start_bot(
             drop_pending_updates=False,
             timeout=30,
         )
-        organisation = await asyncio.to_thread(load_organisation)
         reminders = ReminderJob(
             store.appointments, store.users, store.profiles, replier, organisation
         )

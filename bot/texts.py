@@ -130,6 +130,10 @@ def taalhuis_texts() -> list[FixedText]:
         FixedText(f"taalhuis.onderwerpen.{k}", v, "learner", labels.level)
         for k, v in labels.topics.items()
     ]
+    found += [
+        FixedText(f"taalhuis.redenen.{k}", v, "learner", labels.level)
+        for k, v in labels.reasons.items()
+    ]
     return found
 
 
@@ -183,7 +187,7 @@ def speakable_texts(root: Path) -> list[str]:
             or "/" in item.id
             or ".buttons." in item.id
             or ".commands." in item.id
-            or item.id.startswith(("practice.", "profiles.", "oefenen.", "taalhuis#"))
+            or item.id.startswith(("practice.", "profiles.", "oefenen.", "taalhuis"))
         ):
             continue
         text = PLACEHOLDER.sub(lambda m: defaults.get(m.group(1), m.group(0)), item.text)

@@ -73,11 +73,18 @@ def make_action_deps(engine: Engine, seed: int = 7) -> object:
     practice = Practice(
         load_bank(), PracticeStore(sessions, analytics), load_practice_texts(), random.Random(seed)
     )
+    from bot.store.appointments import Appointments
     from bot.taalhuis.labels import load_labels
     from bot.taalhuis.organisation import load_organisation
 
     return ActionDeps(
-        Users(sessions), analytics, practice, load_profiles(), load_organisation(), load_labels()
+        Users(sessions),
+        analytics,
+        practice,
+        load_profiles(),
+        load_organisation(),
+        load_labels(),
+        Appointments(sessions),
     )
 
 

@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from rasa_sdk.executor import ActionExecutor
 
+from bot.actions.afspraak import (
+    ActionAfspraakBoeken,
+    ActionAfspraakSluiten,
+    ActionAfspraakStart,
+    ActionAfspraakWijzigen,
+    ActionAskDag,
+    ActionAskHerinnering,
+    ActionAskPlek,
+    ActionAskReden,
+    ActionAskTelefoon,
+    ActionAskTijd,
+    ValidateAfspraakForm,
+)
 from bot.actions.deps import ActionDeps
 from bot.actions.dialogue import ActionHerhalen, ActionLangzamer, ActionStoppen, ActionWelkom
 from bot.actions.practice import ActionOefenen, ActionVoortgang
@@ -49,6 +62,17 @@ def build_executor(deps: ActionDeps) -> ActionExecutor:
         ActionLidmaatschap(deps),
         ActionCursusZoeken(deps),
         ActionGebarentaal(deps),
+        ActionAfspraakStart(deps),
+        ActionAfspraakSluiten(deps),
+        ActionAskPlek(deps),
+        ActionAskDag(deps),
+        ActionAskTijd(deps),
+        ActionAskReden(deps),
+        ActionAskTelefoon(deps),
+        ActionAskHerinnering(deps),
+        ValidateAfspraakForm(deps),
+        ActionAfspraakBoeken(deps),
+        ActionAfspraakWijzigen(deps),
     ):
         executor.register_action(action)
     return executor

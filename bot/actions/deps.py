@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from rasa_sdk import Tracker
 
 from bot.practice.service import Practice
+from bot.store.appointments import Appointments
 from bot.store.repositories import Analytics, Users
 from bot.taalhuis.labels import TaalhuisLabels
 from bot.taalhuis.organisation import Organisation
@@ -31,6 +32,7 @@ class ActionDeps:
     profiles: Profiles
     organisation: Organisation
     taalhuis_labels: TaalhuisLabels
+    appointments: Appointments
     # "Now", as an aware datetime: opening hours are about the real clock; tests set it.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 

@@ -36,6 +36,10 @@ class _TaalhuisAction(Action):
             "payload": payload(intent, **entities),
         }
 
+    def asked(self, tracker: Tracker, topic: str, location_id: str | None = None) -> None:
+        """Count the question for the coordinators' statistics (pseudonymised)."""
+        self.deps.analytics.record_taalhuis(tracker.sender_id, "info", location_id, topic)
+
     def next_steps(self, dispatcher: CollectingDispatcher, *steps: tuple[str, str]) -> None:
         """ "Wat wil je nu doen?" with the next steps as buttons."""
         dispatcher.utter_message(
@@ -53,6 +57,7 @@ class ActionTaalhuisInfo(_TaalhuisAction):
     ) -> list[dict[str, Any]]:
         org = self.deps.organisation
         towns = [location.town for location in org.locations.values()]
+        self.asked(tracker, "taalhuis")
         dispatcher.utter_message(response="utter_taalhuis_info")
         dispatcher.utter_message(
             response="utter_taalhuis_plekken",
@@ -77,7 +82,8 @@ class ActionOpeningstijden(_TaalhuisAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         org = self.deps.organisation
-        chosen = entity(tracker, "plek")
+        # Named in the question, or the place of the appointment being made.
+        chosen = entity(tracker, "plek") or tracker.get_slot("afspraak_plek")
         location = org.locations.get(chosen or "")
         if location is None and len(org.locations) == 1:
             location = next(iter(org.locations.values()))
@@ -93,6 +99,7 @@ class ActionOpeningstijden(_TaalhuisAction):
                 ],
             )
             return []
+        self.asked(tracker, "openingstijden", location.id)
         self.say_hours(dispatcher, location, self.deps.clock())
         self.next_steps(dispatcher, ("afspraak", "afspraak_maken"), ("taalhuis", "taalhuis_info"))
         return []
@@ -152,6 +159,7 @@ class ActionLidmaatschap(_TaalhuisAction):
         number, _, answer = keuze.partition("_")
         index = int(number) if number.isascii() and number.isdecimal() else -1
         if not 0 <= index < len(questions) or answer not in ("ja", "nee"):
+            self.asked(tracker, "lidmaatschap")
             dispatcher.utter_message(response="utter_lid_uitleg")
             self.ask(dispatcher, 0)
             return []
@@ -203,6 +211,7 @@ class ActionCursusZoeken(_TaalhuisAction):
                 ],
             )
             return []
+        self.asked(tracker, f"cursus_{topic}")
         user_id = telegram_id(tracker)
         profile = profile_of(self.deps, user_id).id if user_id is not None else None
         courses = find_courses(self.deps.organisation, {topic}, profile)
@@ -232,6 +241,7 @@ class ActionGebarentaal(_TaalhuisAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         org = self.deps.organisation
+        self.asked(tracker, "gebarentaal")
         dispatcher.utter_message(response="utter_org_tekst", tekst=org.sign_language_text)
         signs = "\n".join(f"🤟 {word}: {how}" for word, how in org.signs[:4])
         dispatcher.utter_message(response="utter_gebaren", lijst=signs)

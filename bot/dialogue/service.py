@@ -16,6 +16,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from bot.actions.deps import CONTROL_KEY
 from bot.dialogue.tracker_store import WindowedSQLTrackerStore
 from bot.practice.service import Practice
+from bot.store.appointments import Appointments
 from bot.store.repositories import Analytics, Users
 
 logger = logging.getLogger(__name__)
@@ -51,12 +52,14 @@ class Dialogue:
         users: Users,
         analytics: Analytics,
         practice: Practice | None = None,
+        appointments: Appointments | None = None,
     ) -> None:
         self.agent = agent
         self.tracker_store = tracker_store
         self.users = users
         self.analytics = analytics
         self.practice = practice
+        self.appointments = appointments
 
     @property
     def intents(self) -> set[str]:
@@ -131,11 +134,25 @@ class Dialogue:
                 self.users.delete(int(sender_id))
                 if self.practice is not None:
                     self.practice.store.erase(int(sender_id))
+                if self.appointments is not None:
+                    self.appointments.erase(int(sender_id))
             self.analytics.delete_for(sender_id)
             self.tracker_store.erase(sender_id)
 
         await asyncio.to_thread(_erase)
         logger.info("Erased a learner's data on request")
+
+    async def asked_for(self, sender_id: str) -> str | None:
+        """The slot an active form is asking this learner for, if any.
+
+        The channel asks before it hands over a shared phone number: only an answer to the
+        phone question goes into the conversation; an unasked number is not kept.
+        """
+        tracker = await self.tracker_store.retrieve(sender_id)
+        if tracker is None or not tracker.active_loop_name:
+            return None
+        value = tracker.get_slot("requested_slot")
+        return str(value) if value else None
 
     async def parse(self, text: str) -> dict[str, Any]:
         return await self.agent.parse_message(text)

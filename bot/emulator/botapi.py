@@ -33,6 +33,16 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 _TAG = re.compile(r"<[^>]+>")
+# Boolean fields of ReplyKeyboardMarkup, ReplyKeyboardRemove and ForceReply, and of buttons.
+_MARKUP_FLAGS = (
+    "remove_keyboard",
+    "force_reply",
+    "one_time_keyboard",
+    "resize_keyboard",
+    "is_persistent",
+    "selective",
+)
+_BUTTON_FLAGS = ("request_contact", "request_location")
 
 
 def _chat(emulator: Emulator, params: Params) -> ChatLog:
@@ -55,6 +65,43 @@ def _plain(text: str, parse_mode: str | None) -> str:
     return text
 
 
+def _reply_keyboard(markup: dict[str, Any]) -> None:
+    """Check a ReplyKeyboardMarkup / ReplyKeyboardRemove / ForceReply with Telegram's errors."""
+    for name in _MARKUP_FLAGS:
+        if name in markup and not isinstance(markup[name], bool):
+            raise bad_request(f'field "{name}" must be of type Boolean')
+    rows = markup.get("keyboard")
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        raise bad_request('field "keyboard" must be of type Array')
+    for row in rows:
+        if not isinstance(row, list):
+            raise bad_request("expected an Array of KeyboardButton")
+        for button in row:
+            if isinstance(button, str):  # a plain string is a text button
+                text = button
+            elif isinstance(button, dict):
+                text = button.get("text")
+                if text is None:
+                    raise bad_request("can't parse keyboard button: Can't find field \"text\"")
+                if not isinstance(text, str):
+                    raise bad_request(
+                        'can\'t parse keyboard button: Field "text" must be of type String'
+                    )
+                for name in _BUTTON_FLAGS:
+                    if name in button and not isinstance(button[name], bool):
+                        raise bad_request(
+                            f'can\'t parse keyboard button: Field "{name}" must be of type Boolean'
+                        )
+            else:
+                raise bad_request(
+                    "can't parse keyboard button: KeyboardButton must be a String or an Object"
+                )
+            if not text.strip():
+                raise bad_request("BUTTON_TEXT_INVALID")
+
+
 def _markup(params: Params) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The reply_markup as sent, and the part Telegram puts on the Message (inline only)."""
     markup = params.get_json("reply_markup")
@@ -64,6 +111,7 @@ def _markup(params: Params) -> tuple[dict[str, Any] | None, dict[str, Any] | Non
         raise bad_request("can't parse reply keyboard markup JSON object")
     rows = markup.get("inline_keyboard")
     if rows is None:
+        _reply_keyboard(markup)  # reply keyboards stay off the Message, as on Telegram
         return markup, None
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
         raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array')

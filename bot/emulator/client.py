@@ -136,6 +136,10 @@ class EmulatorClient:
     ) -> list[dict[str, Any]]:
         return await self.act(chat_id, "press", {"message_id": message_id, "data": data}, **kw)
 
+    async def contact(self, chat_id: int, phone_number: str, **kw: Any) -> list[dict[str, Any]]:
+        """Share a phone number, as a tap on a request_contact button does."""
+        return await self.act(chat_id, "contact", {"phone_number": phone_number}, **kw)
+
     async def stats(self) -> dict[str, Any]:
         return await self.get("/api/stats")
 

@@ -14,6 +14,10 @@ private), `user_id` (default the chat id, its absolute value for groups), `first
     POST /api/chats/{chat_id}/photo     raw image body, or none for a sample PNG
     POST /api/chats/{chat_id}/document  raw body (?file_name=&mime_type=), or a sample text
     POST /api/chats/{chat_id}/sticker   {"emoji": "👍"}
+    POST /api/chats/{chat_id}/contact   {"phone_number": "+31612345678"}     the user shares
+                                        their own number (the request_contact button): a
+                                        message with contact {phone_number, first_name,
+                                        user_id}; private chats only
 
     Binary endpoints take their options from the query string (?duration=3&caption=...), or
     from a JSON body when no file is sent.
@@ -39,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import json
 import mimetypes
+import re
 import secrets
 import time
 from typing import Any
@@ -58,6 +63,8 @@ from bot.emulator.state import (
 )
 
 MAX_WAIT = 30.0
+MAX_PHONE_NUMBER = 32
+_PHONE_NUMBER = re.compile(r"\+?[0-9](?:[0-9 ]*[0-9])?")
 CHAT_TYPES = ("private", "group", "supergroup")
 ERROR_TEXTS = {
     400: "Bad Request",
@@ -256,6 +263,29 @@ async def post_sticker(request: web.Request) -> web.Response:
     return _inject(emulator, log, user, {"sticker": sticker})
 
 
+async def post_contact(request: web.Request) -> web.Response:
+    """The user shares their own phone number (request_contact button): a message with contact."""
+    options, _ = await _options(request)
+    phone_number = options.get("phone_number")
+    if (
+        not isinstance(phone_number, str)
+        or len(phone_number) > MAX_PHONE_NUMBER
+        or not _PHONE_NUMBER.fullmatch(phone_number)
+    ):
+        raise _error(
+            400,
+            "phone_number must be digits (an optional leading +, spaces allowed), "
+            f"at most {MAX_PHONE_NUMBER} characters",
+        )
+    chat_id = _chat_id(request)
+    if chat_id <= 0 or options.get("chat_type") not in (None, "private"):
+        raise _error(400, "a contact is shared in a private chat only")
+    emulator = _emulator(request)
+    log, user = _user_side(emulator, chat_id, {**options, "chat_type": "private"})
+    contact = objects.contact(phone_number, user["first_name"], user["id"])
+    return _inject(emulator, log, user, {"contact": contact})
+
+
 def _media_content(kind: str, stored: Any, options: dict[str, Any]) -> dict[str, Any]:
     content: dict[str, Any] = {kind: objects.media_object(kind, stored)}
     if options.get("caption"):
@@ -277,6 +307,12 @@ def message_view(stored: StoredMessage) -> dict[str, Any]:
         view.update({key: item.get(key) for key in keys})
         return view
 
+    def contact_view() -> dict[str, Any] | None:
+        item = message.get("contact")
+        if item is None:
+            return None
+        return {"phone_number": item["phone_number"], "first_name": item["first_name"]}
+
     reply_to = message.get("reply_to_message")
     return {
         "message_id": stored.message_id,
@@ -293,6 +329,7 @@ def message_view(stored: StoredMessage) -> dict[str, Any]:
         "photo": file_view("photo", "width", "height"),
         "document": file_view("document", "file_name", "mime_type"),
         "sticker": file_view("sticker", "emoji"),
+        "contact": contact_view(),
         "edited": stored.edited,
         "deleted": stored.deleted,
     }
@@ -397,6 +434,7 @@ def add_routes(app: web.Application) -> None:
         ("photo", post_photo),
         ("document", post_document),
         ("sticker", post_sticker),
+        ("contact", post_contact),
     ):
         router.add_post(f"/api/chats/{{chat_id}}/{action}", handler)
     router.add_get("/api/chats/{chat_id}/messages", get_messages)

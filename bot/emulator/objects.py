@@ -44,6 +44,11 @@ def user(user_id: int, first_name: str) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "nl"}
 
 
+def contact(phone_number: str, first_name: str, user_id: int) -> dict[str, Any]:
+    """A Contact as Telegram sends it when users share their own number (user_id is theirs)."""
+    return {"phone_number": phone_number, "first_name": first_name, "user_id": user_id}
+
+
 def command_entities(text: str) -> list[dict[str, Any]]:
     """A bot_command entity for text that starts with "/", as Telegram clients add it."""
     if not text.startswith("/") or len(text) < 2:

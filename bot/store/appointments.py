@@ -218,6 +218,12 @@ class Appointments:
         with self._sessions() as session:
             return self._upcoming(session, telegram_id, to_utc_naive(now))
 
+    def booked(self, telegram_id: int, appointment_id: int) -> AppointmentInfo | None:
+        """The learner's own booked appointment with this id (for its calendar file)."""
+        with self._sessions() as session:
+            row = self._booked(session, telegram_id, appointment_id)
+        return AppointmentInfo(*row) if row else None
+
     def cancel(self, telegram_id: int, appointment_id: int) -> bool:
         """Cancel the learner's booked appointment: its place is freed, its unsent reminder
         deleted. False when it was not theirs or not booked (e.g. a second tap)."""

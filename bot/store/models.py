@@ -145,6 +145,26 @@ class PracticeEvent(Base):
     )
 
 
+class TaalhuisEvent(Base):
+    """Taalhuis information asked, appointments made, moved, cancelled or found full, for
+    the statistics: pseudonym, location and topic or reason only."""
+
+    __tablename__ = "taalhuis_events"
+
+    id = Column(Integer, primary_key=True)
+    user_key = Column(String(32), nullable=False)
+    event = Column(String(16), nullable=False)  # one of TAALHUIS_EVENTS
+    location_id = Column(String(32), nullable=True)
+    detail = Column(String(32), nullable=True)  # the topic asked, or the appointment's reason
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_taalhuis_events_user_key", "user_key"),
+        Index("ix_taalhuis_events_created_at", "created_at"),
+    )
+
+
+TAALHUIS_EVENTS = ("info", "gemaakt", "verzet", "afgezegd", "vol")
 APPOINTMENT_REASONS = ("intake", "oefenen", "brief")
 APPOINTMENT_STATUSES = ("booked", "cancelled")
 

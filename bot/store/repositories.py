@@ -10,12 +10,19 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.store.models import AnalyticsEvent, User, VoiceClip, utcnow
+from bot.store.models import (
+    TAALHUIS_EVENTS,
+    AnalyticsEvent,
+    TaalhuisEvent,
+    User,
+    VoiceClip,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,12 @@ class Users:
         self.get_or_create(telegram_id)
         with self._sessions.begin() as session:
             session.execute(update(User).where(User.telegram_id == telegram_id).values(**flags))
+
+    def wants_reminders(self, telegram_id: int) -> bool:
+        """Did the learner say yes to appointment reminders? (No row: no.)"""
+        query = select(User.reminders_opt_in).where(User.telegram_id == telegram_id)
+        with self._sessions() as session:
+            return bool(session.scalar(query))
 
     def delete(self, telegram_id: int) -> bool:
         """Erase the learner's row; True when there was one."""
@@ -149,9 +162,39 @@ class Analytics:
         with self._sessions() as session:
             return int(session.scalar(query) or 0)
 
-    def delete_for(self, sender_id: str | int) -> int:
+    def record_taalhuis(
+        self,
+        sender_id: str | int,
+        event: str,
+        location_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """One Taalhuis event (``TAALHUIS_EVENTS``): what was asked or done, never free text."""
+        if event not in TAALHUIS_EVENTS:
+            raise ValueError(f"unknown Taalhuis event {event!r}")
         with self._sessions.begin() as session:
-            result = session.execute(
-                delete(AnalyticsEvent).where(AnalyticsEvent.user_key == self.pseudonym(sender_id))
+            session.execute(
+                insert(TaalhuisEvent).values(
+                    user_key=self.pseudonym(sender_id),
+                    event=event,
+                    location_id=location_id,
+                    detail=detail,
+                    created_at=utcnow(),
+                )
             )
+
+    def taalhuis_counts(self) -> dict[tuple[str, str | None], int]:
+        """How often each (event, detail) happened, for all learners: the dashboard's view."""
+        query = select(TaalhuisEvent.event, TaalhuisEvent.detail, func.count()).group_by(
+            TaalhuisEvent.event, TaalhuisEvent.detail
+        )
+        with self._sessions() as session:
+            return {(event, detail): int(n) for event, detail, n in session.execute(query)}
+
+    def delete_for(self, sender_id: str | int) -> int:
+        """Erase the learner's dialogue and Taalhuis statistics ("vergeet mij")."""
+        key = self.pseudonym(sender_id)
+        with self._sessions.begin() as session:
+            result = session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_key == key))
+            session.execute(delete(TaalhuisEvent).where(TaalhuisEvent.user_key == key))
             return int(result.rowcount or 0)

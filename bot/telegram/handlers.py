@@ -42,7 +42,11 @@ COMMANDS = {
 }
 FALLBACK_PAYLOAD = "/nlu_fallback"
 # "/intent" or "/intent{"entity":"value"}": button payloads the bot itself made.
-PAYLOAD = re.compile(r'^/([a-z_]{1,40})(\{"[a-z]{1,12}":"[a-z0-9_:]{1,24}"\})?$')
+PAYLOAD = re.compile(r'^/([a-z_]{1,40})(\{"[a-z]{1,12}":"[a-z0-9_:+-]{1,24}"\})?$')
+# The form slot a shared phone number answers, and the payload that carries it there.
+PHONE_SLOT = "afspraak_telefoon"
+PHONE_PAYLOAD = '/afspraak_maken{{"telefoon":"{}"}}'
+
 # Longer texts are cut: nobody's question needs more, and we store less.
 MAX_TEXT = 500
 DOUBLE_PRESS_SECONDS = 2.0
@@ -76,6 +80,7 @@ class Channel:
             # filters.TEXT also matches edited messages: a corrected text is a new message.
             MessageHandler(private & filters.TEXT, self.on_text),
             MessageHandler(private & filters.Sticker.ALL, self.on_sticker),
+            MessageHandler(private & filters.CONTACT, self.on_contact),
             MessageHandler(private & filters.PHOTO, self.reply_with("photo")),
             MessageHandler(
                 private & (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE),
@@ -102,7 +107,25 @@ class Channel:
         if text.startswith("/"):
             # A typed "/intent" must not reach Rasa as a payload.
             text = text.lstrip("/").strip() or FALLBACK_PAYLOAD
+        elif text == self.replier.texts.buttons["phone_no"]:
+            text = "/ontkennen"  # the "no" under the phone question's contact button
         await self._turn(update, context, text)
+
+    async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared phone number answers the appointment's phone question, and only that:
+        another person's number, or one nobody asked for, is answered and not kept."""
+        message, user = update.effective_message, update.effective_user
+        contact = message.contact if message else None
+        if contact is None or user is None:
+            return
+        if contact.user_id != user.id:
+            await self._send_text(update, context, "contact_other")
+            return
+        digits = re.sub(r"[^0-9+]", "", contact.phone_number or "")[:16]
+        if len(digits.lstrip("+")) < 6 or await self.dialogue.asked_for(str(user.id)) != PHONE_SLOT:
+            await self._send_text(update, context, "contact_unasked")
+            return
+        await self._turn(update, context, PHONE_PAYLOAD.format(digits))
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start and friends; an unknown command gets the "not understood" answer."""

@@ -13,7 +13,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest
 
@@ -25,6 +33,7 @@ from bot.tone.profiles import Profiles, without_emoji
 logger = logging.getLogger(__name__)
 
 MAX_CALLBACK_BYTES = 64
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,11 @@ class Reply:
     picture: bool = False
     # The text shows a picture (an exercise's answer): its emoji stay for every profile.
     pictures: bool = False
+    # Followed by this appointment's calendar file (.ics).
+    calendar: int | None = None
+    # Shows Telegram's "share my number" keyboard; or takes that keyboard away.
+    phone_keyboard: bool = False
+    keyboard_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,9 @@ def listener_for(users: Users, profiles: Profiles, user_id: int) -> Listener:
 
 # Draws a learner's progress picture (PNG bytes), given their Telegram id.
 PictureMaker = Callable[[int], Awaitable[bytes | None]]
+# An appointment's calendar file (bytes, file name), given the learner's Telegram id and the
+# appointment's id; None when it is not theirs (any more).
+CalendarMaker = Callable[[int, int], Awaitable[tuple[bytes, str] | None]]
 
 
 def replies_from_rasa(responses: list[dict[str, Any]]) -> list[Reply]:
@@ -85,6 +102,7 @@ def replies_from_rasa(responses: list[dict[str, Any]]) -> list[Reply]:
             if b.get("title") and b.get("payload")
         ]
         say_after = custom.get("say_after")
+        calendar = custom.get("agenda")
         replies.append(
             Reply(
                 text=text,
@@ -93,6 +111,9 @@ def replies_from_rasa(responses: list[dict[str, Any]]) -> list[Reply]:
                 say_after=str(say_after) if say_after else None,
                 picture=custom.get("picture") == "progress",
                 pictures=bool(custom.get("beeld")),
+                calendar=calendar if isinstance(calendar, int) else None,
+                phone_keyboard=bool(custom.get("telefoon")),
+                keyboard_off=bool(custom.get("toetsenbord_weg")),
             )
         )
     return replies
@@ -106,10 +127,29 @@ class Replier:
         speech: SpeechService | None,
         texts: ChannelTexts,
         pictures: PictureMaker | None = None,
+        calendars: CalendarMaker | None = None,
     ) -> None:
         self.speech = speech
         self.texts = texts
         self.pictures = pictures
+        self.calendars = calendars
+
+    def markup(self, reply: Reply, replay: bool) -> ReplyMarkup | None:
+        """Inline buttons; or the reply keyboard with Telegram's contact button, which takes
+        the place of "Nog eens"/"Langzamer" (a message has one keyboard); or none at all."""
+        if reply.phone_keyboard:
+            return ReplyKeyboardMarkup(
+                [
+                    [KeyboardButton(self.texts.buttons["phone_share"], request_contact=True)],
+                    [KeyboardButton(self.texts.buttons["phone_no"])],
+                ],
+                one_time_keyboard=True,
+                resize_keyboard=True,
+            )
+        inline = self.keyboard(reply.buttons, replay)
+        if inline is None and reply.keyboard_off:
+            return ReplyKeyboardRemove()
+        return inline
 
     def keyboard(self, buttons: list[dict[str, str]], replay: bool) -> InlineKeyboardMarkup | None:
         rows = [
@@ -141,7 +181,7 @@ class Replier:
             plain = not listener.emoji and not reply.pictures
             text = without_emoji(reply.text) or reply.text if plain else reply.text
             clip = await self._clip(reply, text, listener) if listener.voice else None
-            markup = self.keyboard(reply.buttons, replay=replay and clip is not None and last)
+            markup = self.markup(reply, replay=replay and clip is not None and last)
             if clip is None:
                 await bot.send_message(
                     chat_id, text[: MessageLimit.MAX_TEXT_LENGTH], reply_markup=markup
@@ -153,6 +193,8 @@ class Replier:
                 await self._send_voice(bot, chat_id, clip, None, markup)
             if reply.picture:
                 await self._send_picture(bot, chat_id)
+            if reply.calendar is not None:
+                await self._send_calendar(bot, chat_id, reply.calendar, listener)
 
     async def send_text(
         self, bot: Bot, chat_id: int, key: str, listener: Listener | None = None
@@ -187,13 +229,31 @@ class Replier:
         if picture:
             await bot.send_photo(chat_id, picture, filename="voortgang.png")
 
+    async def _send_calendar(
+        self, bot: Bot, chat_id: int, appointment_id: int, listener: Listener
+    ) -> None:
+        if self.calendars is None:
+            return
+        try:
+            made = await self.calendars(chat_id, appointment_id)
+        except Exception:  # the booking stands and was said; the file is a convenience
+            logger.exception("Could not make the calendar file")
+            return
+        if made is None:
+            return
+        data, name = made
+        caption = self.texts.texts["calendar_caption"]
+        if not listener.emoji:
+            caption = without_emoji(caption) or caption
+        await bot.send_document(chat_id, data, filename=name, caption=caption)
+
     async def _send_voice(
         self,
         bot: Bot,
         chat_id: int,
         clip: Clip,
         caption: str | None,
-        markup: InlineKeyboardMarkup | None,
+        markup: ReplyMarkup | None,
     ) -> Message:
         duration = max(1, round(clip.duration))
         if clip.file_id:

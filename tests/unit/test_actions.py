@@ -35,6 +35,7 @@ from bot.practice.exercises import Exercise
 from bot.practice.levels import ThemeLevel
 from bot.practice.service import Practice
 from bot.settings import PROJECT_ROOT
+from bot.store.appointments import Appointments
 from bot.store.db import make_sessionmaker
 from bot.store.repositories import Analytics, UserPrefs, Users
 from bot.taalhuis.courses import find_courses
@@ -86,6 +87,7 @@ def deps(engine: Engine, practice: Practice, profiles: Profiles) -> ActionDeps:
         profiles,
         load_organisation(),
         load_labels(),
+        Appointments(sessions),
     )
 
 

@@ -215,7 +215,7 @@ def test_speakable_texts_fill_the_phone_number(tmp_path: Path) -> None:
     root = project_copy(tmp_path, "0800 222 333", {})
     spoken = speakable_texts(root)
     assert "Wil je een mens spreken? Bel het Taalhuis: 0800 222 333." in spoken
-    assert "Wil je een afspraak? Bel het Taalhuis: 0800 222 333. Of loop binnen. 📅" in spoken
+    assert "Hier is de komende twee weken geen plek. Bel het Taalhuis: 0800 222 333." in spoken
     assert not any("{telefoon}" in text for text in spoken)
 
 

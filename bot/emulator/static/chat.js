@@ -5,6 +5,8 @@
 
   const STORAGE_KEY = "taalmaatje.chatId";
   const POLL_SECONDS = 25;
+  // What a request_contact button shares: the emulator's sample number, or ?telefoon=...
+  const PHONE_NUMBER = phoneFromUrl() || "+31612345678";
   const $ = (id) => document.getElementById(id);
   const view = {
     scroller: $("gesprek"),
@@ -27,6 +29,12 @@
   let noticeTimer = 0;
   let atBottom = true; // follow new messages unless the user scrolled up to read
   const items = new Map(); // message_id -> <li>
+
+  function phoneFromUrl() {
+    const given = new URLSearchParams(window.location.search).get("telefoon");
+    // An unencoded "+" in a query string arrives as a space: "?telefoon=+316..." means +316...
+    return given ? given.replace(/^ (?=\d)/, "+").trim() : "";
+  }
 
   function newChatId() {
     const id = 100000 + Math.floor(Math.random() * 2000000000);
@@ -182,6 +190,9 @@
       link.download = message.document.file_name || "";
       bubble.append(link);
     }
+    if (message.contact) {
+      bubble.append(element("p", "tekst contact", `📞 ${message.contact.phone_number}`));
+    }
     const words = message.text || message.caption;
     if (words) bubble.append(element("p", "tekst", words));
 
@@ -220,9 +231,11 @@
           const text = typeof spec === "string" ? spec : spec.text;
           const button = element("button", "knop", text);
           button.type = "button";
+          if (spec.request_contact) button.dataset.request = "contact";
           button.addEventListener("click", () => {
             if (markup.one_time_keyboard) view.keyboard.hidden = true;
-            sendText(text);
+            if (spec.request_contact) shareContact();
+            else sendText(text);
           });
           line.append(button);
         }
@@ -308,6 +321,16 @@
       await post("text", { text });
     } catch (error) {
       showNotice("Versturen lukte niet. Probeer het opnieuw.", false);
+      return false;
+    }
+    return true;
+  }
+
+  async function shareContact() {
+    try {
+      await post("contact", { phone_number: PHONE_NUMBER });
+    } catch (error) {
+      showNotice("Je nummer delen lukte niet. Probeer het opnieuw.", false);
       return false;
     }
     return true;
