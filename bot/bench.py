@@ -59,6 +59,8 @@ class Figures:
     long_ratio: float = 0.0
     practice_p50_ms: float = 0.0
     practice_p99_ms: float = 0.0
+    booking_p50_ms: float = 0.0
+    booking_p99_ms: float = 0.0
     peak_rss_mb: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -161,6 +163,44 @@ async def _practice_turns(client: EmulatorClient, chat_id: int, count: int) -> l
     return latencies
 
 
+async def _booking_turns(client: EmulatorClient, chat_id: int, count: int) -> list[float]:
+    """Book and cancel by buttons, ``count`` times: each step of the form is one turn, in ms.
+
+    Place, day, time and reason are the first buttons, the phone question is answered "no",
+    the reminder "yes"; then "ik kan niet komen" and "Afzeggen" free the place again.
+    """
+    latencies: list[float] = []
+
+    def first(message: dict[str, Any]) -> str:
+        return next(
+            b["callback_data"]
+            for b in buttons_of(message)
+            if b["callback_data"] not in ("/herhalen", "/langzamer")
+        )
+
+    async def timed(step: Any) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        messages = await step
+        latencies.append((time.perf_counter() - started) * 1000)
+        return messages
+
+    for _ in range(count):
+        messages = await timed(client.say(chat_id, "ik wil een afspraak maken", until=ends_turn))
+        for _step in range(4):  # place, day, time, reason
+            last = messages[-1]
+            messages = await timed(
+                client.press(chat_id, last["message_id"], first(last), until=ends_turn)
+            )
+        messages = await timed(client.say(chat_id, "👎 Nee, liever niet", until=ends_turn))
+        last = messages[-1]
+        await timed(client.press(chat_id, last["message_id"], first(last), until=ends_turn))
+        messages = await client.say(chat_id, "ik kan niet komen", until=ends_turn)
+        last = messages[-1]
+        cancel = next(b for b in buttons_of(last) if "afzeggen" in b["callback_data"])
+        await client.press(chat_id, last["message_id"], cancel["callback_data"], until=ends_turn)
+    return latencies
+
+
 async def _measure(
     figures: Figures,
     emulator_url: str,
@@ -204,6 +244,12 @@ async def _measure(
         practice = await _practice_turns(client, 6, 100)
         figures.practice_p50_ms = statistics.median(practice)
         figures.practice_p99_ms = _percentile(practice, 0.99)
+
+        # Booking: every step of the appointment form, by buttons, with live free slots.
+        await _booking_turns(client, 7, 2)  # warm up: the form's voice notes are made
+        booking = await _booking_turns(client, 8, 15)
+        figures.booking_p50_ms = statistics.median(booking)
+        figures.booking_p99_ms = _percentile(booking, 0.99)
     figures.peak_rss_mb = _peak_rss_mb(process.pid)
 
 
@@ -305,6 +351,8 @@ def _print_table(results: list[Figures]) -> None:
         ("turn 300 / turn 10", "long_ratio", "{:.2f}"),
         ("practice answer p50 (ms)", "practice_p50_ms", "{:.1f}"),
         ("practice answer p99 (ms)", "practice_p99_ms", "{:.1f}"),
+        ("booking step p50 (ms)", "booking_p50_ms", "{:.1f}"),
+        ("booking step p99 (ms)", "booking_p99_ms", "{:.1f}"),
         ("peak RSS (MB)", "peak_rss_mb", "{:.0f}"),
     ]
     print(f"{'':<24}" + "".join(f"{r.name:>20}" for r in results))

@@ -37,8 +37,14 @@ def buttons_of(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def ends_turn(new: list[dict[str, Any]]) -> bool:
-    """A spoken turn ends with the message that carries "Nog eens" (the replay buttons)."""
-    return bool(new) and any(b.get("callback_data") == "/herhalen" for b in buttons_of(new[-1]))
+    """A spoken turn ends with the message that carries "Nog eens" (the replay buttons), or
+    with a question whose answer is on a reply keyboard (Telegram's contact button)."""
+    if not new:
+        return False
+    last = new[-1]
+    if (last.get("reply_markup") or {}).get("keyboard"):
+        return True
+    return any(b.get("callback_data") == "/herhalen" for b in buttons_of(last))
 
 
 class EmulatorClient:

@@ -68,6 +68,12 @@ class Channel:
         # the update waited for its chat's turn.
         self.arrival: Callable[[Update], float] = lambda _update: time.monotonic()
         self._group_notices: dict[int, float] = {}
+        buttons = replier.texts.buttons
+        self.keyboard_texts = {
+            buttons["phone_no"]: "/ontkennen",
+            buttons["again"]: "/herhalen",
+            buttons["slower"]: "/langzamer",
+        }
 
     def register(self, application: Application) -> None:
         """All handlers in one place; the first matching one in group 0 wins."""
@@ -107,8 +113,9 @@ class Channel:
         if text.startswith("/"):
             # A typed "/intent" must not reach Rasa as a payload.
             text = text.lstrip("/").strip() or FALLBACK_PAYLOAD
-        elif text == self.replier.texts.buttons["phone_no"]:
-            text = "/ontkennen"  # the "no" under the phone question's contact button
+        else:
+            # The text buttons of a reply keyboard (the phone question) act like buttons.
+            text = self.keyboard_texts.get(text, text)
         await self._turn(update, context, text)
 
     async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

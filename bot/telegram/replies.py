@@ -135,17 +135,17 @@ class Replier:
         self.calendars = calendars
 
     def markup(self, reply: Reply, replay: bool) -> ReplyMarkup | None:
-        """Inline buttons; or the reply keyboard with Telegram's contact button, which takes
-        the place of "Nog eens"/"Langzamer" (a message has one keyboard); or none at all."""
+        """Inline buttons; or the reply keyboard with Telegram's contact button (a message
+        has one keyboard, so "Nog eens"/"Langzamer" are text buttons there); or none."""
         if reply.phone_keyboard:
-            return ReplyKeyboardMarkup(
-                [
-                    [KeyboardButton(self.texts.buttons["phone_share"], request_contact=True)],
-                    [KeyboardButton(self.texts.buttons["phone_no"])],
-                ],
-                one_time_keyboard=True,
-                resize_keyboard=True,
-            )
+            buttons = self.texts.buttons
+            rows = [
+                [KeyboardButton(buttons["phone_share"], request_contact=True)],
+                [KeyboardButton(buttons["phone_no"])],
+            ]
+            if replay:
+                rows.append([KeyboardButton(buttons["again"]), KeyboardButton(buttons["slower"])])
+            return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
         inline = self.keyboard(reply.buttons, replay)
         if inline is None and reply.keyboard_off:
             return ReplyKeyboardRemove()
