@@ -34,6 +34,7 @@ from bot.store.appointments import AlreadyBooked, AppointmentInfo, Booking
 from bot.store.models import APPOINTMENT_REASONS
 from bot.taalhuis import booking
 from bot.taalhuis.organisation import TIMEZONE, Location
+from bot.taalhuis.reminders import reminder_time
 
 FORM = "afspraak_form"
 SLOTS = (
@@ -47,6 +48,7 @@ SLOTS = (
 BOOK = "afspraak_maken"
 CHANGE = "afspraak_annuleren"
 YES, NO = "ja", "nee"
+NO_TIME = "geen_tijd"  # the appointment is too soon for a reminder: nothing to ask
 # A shared contact's number: 6 to 15 digits (E.164 has at most 15), a leading + kept.
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
@@ -164,9 +166,11 @@ class _AfspraakAction(_TaalhuisAction):
     ) -> None:
         """Why not, in one sentence (a closing day with its reason)."""
         values = {"reden": location.closed.get(day, "")} if problem.kind == booking.CLOSED else {}
-        dispatcher.utter_message(
-            response=PROBLEM_RESPONSES[problem.kind], buttons=buttons or [], **values
-        )
+        response = PROBLEM_RESPONSES[problem.kind]
+        if problem.kind == booking.FULL and problem.alternatives:
+            if isinstance(problem.alternatives[0], booking.TimeChoice):
+                response = "utter_afspraak_tijd_vol"  # other times that day are offered
+        dispatcher.utter_message(response=response, buttons=buttons or [], **values)
 
     def say_appointment(
         self, dispatcher: CollectingDispatcher, appointment: AppointmentInfo, response: str
@@ -464,6 +468,8 @@ class ValidateAfspraakForm(FormValidationAction):
             choice.day.isoformat(): [
                 labels.day_button(choice.day, today),
                 labels.day_word(choice.day, today).removeprefix("op "),
+                # "dinsdag" on a Monday is tomorrow: the nearest day of that name comes first.
+                labels.days[choice.day.weekday()].removeprefix("op "),
                 labels.date_words(choice.day),
             ]
             for choice in days
@@ -507,7 +513,13 @@ class ValidateAfspraakForm(FormValidationAction):
                 "afspraak_tijd": None,
                 "afspraak_dag": moment.date().isoformat() if same_day else None,
             }
-        return {"afspraak_tijd": time_value(moment), "afspraak_dag": moment.date().isoformat()}
+        changes = {"afspraak_tijd": time_value(moment), "afspraak_dag": moment.date().isoformat()}
+        if reminder_time(moment, now) is None:
+            # Too soon for a reminder (bot.taalhuis.reminders): the question is not asked.
+            changes["afspraak_herinnering"] = NO_TIME
+        elif tracker.get_slot("afspraak_herinnering") == NO_TIME:
+            changes["afspraak_herinnering"] = None  # a later time was chosen after all
+        return changes
 
     async def validate_afspraak_reden(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any
@@ -538,7 +550,7 @@ class ValidateAfspraakForm(FormValidationAction):
     async def validate_afspraak_herinnering(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any
     ) -> dict[str, Any]:
-        if value in (YES, NO):
+        if value in (YES, NO, NO_TIME):
             return {"afspraak_herinnering": value}
         self._not_understood(value, dispatcher)
         return {"afspraak_herinnering": None}
@@ -567,12 +579,18 @@ class ActionAfspraakBoeken(_AfspraakAction):
         if user_id is None or location is None or moment is None or reason is None:
             dispatcher.utter_message(response="utter_niet_begrepen")
             return reset_slots()
+        now = self.deps.clock()
+        problem = booking.check_time(location, self.deps.appointments, moment, now)
+        if problem is not None and problem.kind != booking.FULL:
+            # The time was fine when it was chosen, but the questions (or a break) took long.
+            buttons = self.alternatives(problem, move=False)
+            self.say_problem(dispatcher, problem, location, moment.date(), buttons)
+            return [SlotSet("afspraak_tijd", None), ActiveLoop(FORM)]
         phone = phone_value(tracker.get_slot("afspraak_telefoon") or "")
         remind = tracker.get_slot("afspraak_herinnering") == YES
         result = self.deps.appointments.book(
-            user_id, location.id, moment, reason, location.places, phone, remind,
-            now=self.deps.clock(),
-        )  # fmt: skip
+            user_id, location.id, moment, reason, location.places, phone, remind, now=now
+        )
         if isinstance(result, AlreadyBooked):
             self.change_menu(dispatcher, result.existing)
             return reset_slots()
@@ -580,7 +598,9 @@ class ActionAfspraakBoeken(_AfspraakAction):
             self.record(tracker, "vol", location.id, reason)
             dispatcher.utter_message(response="utter_afspraak_net_vol")
             return [SlotSet("afspraak_tijd", None), ActiveLoop(FORM)]
-        self.deps.users.set_flags(user_id, reminders_opt_in=remind)
+        answer = tracker.get_slot("afspraak_herinnering")
+        if answer in (YES, NO):  # the learner's own choice, kept for the next appointment
+            self.deps.users.set_flags(user_id, reminders_opt_in=answer == YES)
         self.record(tracker, "gemaakt", location.id, reason)
         self.say_appointment(dispatcher, result.appointment, "utter_afspraak_staat")
         self.say_reminder(dispatcher, result.reminder_due_at)
@@ -630,7 +650,7 @@ class ActionAfspraakWijzigen(_AfspraakAction):
                 buttons=self.day_buttons(days, move=True),
             )
         elif step.startswith("d"):
-            self.choose_time(dispatcher, location, date.fromisoformat(step[1:]), now)
+            self.choose_time(dispatcher, existing, location, date.fromisoformat(step[1:]), now)
         else:
             self.move(dispatcher, tracker, user_id, existing, location, step[1:], now)
         return []
@@ -648,14 +668,24 @@ class ActionAfspraakWijzigen(_AfspraakAction):
         self.next_steps(dispatcher, ("afspraak", BOOK), ("taalhuis", "taalhuis_info"))
 
     def choose_time(
-        self, dispatcher: CollectingDispatcher, location: Location, day: date, now: datetime
+        self,
+        dispatcher: CollectingDispatcher,
+        existing: AppointmentInfo,
+        location: Location,
+        day: date,
+        now: datetime,
     ) -> None:
         problem = booking.check_day(location, self.deps.appointments, day, now)
         if problem is not None:
             buttons = self.alternatives(problem, move=True)
             self.say_problem(dispatcher, problem, location, day, buttons)
             return
-        times = booking.free_times(location, self.deps.appointments, day, now)
+        current = as_utc(existing.starts_at)
+        times = [
+            choice
+            for choice in booking.free_times(location, self.deps.appointments, day, now, limit=7)
+            if choice.starts_at != current
+        ][:6]
         dispatcher.utter_message(
             response="utter_ask_afspraak_tijd", buttons=self.time_buttons(times, move=True)
         )
@@ -672,6 +702,9 @@ class ActionAfspraakWijzigen(_AfspraakAction):
     ) -> None:
         moment = parse_time(value)
         assert moment is not None  # checked by run()
+        if moment == as_utc(existing.starts_at):  # the time it already has
+            dispatcher.utter_message(response="utter_afspraak_blijft")
+            return
         problem = booking.check_time(location, self.deps.appointments, moment, now)
         if problem is None:
             result = self.deps.appointments.move(
