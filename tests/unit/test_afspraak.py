@@ -1,4 +1,4 @@
-"""The appointment dialogue (bot/actions/afspraak.py) on the real Taalhuis data, a real SQLite
+"""The appointment dialogue (bot/actions/afspraak/) on the real Taalhuis data, a real SQLite
 store and a fixed clock.
 
 As in test_actions.py, each test runs an action on a rasa_sdk Tracker built from events, with
