@@ -51,7 +51,7 @@ def uttered_by_an_action(warning: str) -> bool:
     found = re.search(r"The utterance '(utter_\w+)' is not used in any story or rule", warning)
     if not found:
         return False
-    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "bot" / "actions").glob("*.py"))
+    source = "\n".join(p.read_text() for p in (PROJECT_ROOT / "bot" / "actions").rglob("*.py"))
     names = set(re.findall(r'"(utter_\w+)"', source))
     prefixes = re.findall(r'f"(utter_\w+)\{', source)
     name = found.group(1)

@@ -114,7 +114,6 @@ class ActionStoppen(Action):
         user_id = telegram_id(tracker)
         if user_id is not None:
             self.deps.practice.close(user_id)
-        events: list[dict[str, Any]] = [ActiveLoop(None)]
-        if "requested_slot" in (domain.get("slots") or {}):  # only once there are forms
-            events.append(SlotSet("requested_slot", None))
-        return events
+        # A form's open question closes too (Rasa adds requested_slot itself): a later
+        # message must not be taken as its answer.
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -17,7 +17,8 @@ private), `user_id` (default the chat id, its absolute value for groups), `first
     POST /api/chats/{chat_id}/contact   {"phone_number": "+31612345678"}     the user shares
                                         their own number (the request_contact button): a
                                         message with contact {phone_number, first_name,
-                                        user_id}; private chats only
+                                        user_id}; private chats only;
+                                        "contact_user_id" shares another person's
 
     Binary endpoints take their options from the query string (?duration=3&caption=...), or
     from a JSON body when no file is sent.
@@ -282,7 +283,9 @@ async def post_contact(request: web.Request) -> web.Response:
         raise _error(400, "a contact is shared in a private chat only")
     emulator = _emulator(request)
     log, user = _user_side(emulator, chat_id, {**options, "chat_type": "private"})
-    contact = objects.contact(phone_number, user["first_name"], user["id"])
+    # Whose number it is: the sender's own (the contact button), or another person's.
+    owner = _int(options.get("contact_user_id", user["id"]), "contact_user_id")
+    contact = objects.contact(phone_number, user["first_name"], owner)
     return _inject(emulator, log, user, {"contact": contact})
 
 

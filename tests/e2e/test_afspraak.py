@@ -686,6 +686,34 @@ async def test_contacts_count_only_when_asked_and_own(learner: Learner) -> None:
     no_error_text(learner)
 
 
+@pytest.mark.parametrize("question", ["afspraak_telefoon", "afspraak_herinnering"])
+async def test_nog_eens_then_the_answer_at_a_yes_no_question(
+    learner: Learner, question: str
+) -> None:
+    """ "🔁 Nog eens" at the phone or reminder question says it again; the answer after it
+    (👎 Nee, liever niet; 👍 Ja) counts at once, like without the repeat."""
+    chosen, _ = await learner.to_phone_question("culemborg", reason="oefenen")
+    if question == "afspraak_telefoon":
+        repeated = await learner.say(CHANNEL.buttons["again"])  # the keyboard's text button
+        assert texts(repeated) == [said("utter_ask_afspraak_telefoon")]
+        share = {"text": CHANNEL.buttons["phone_share"], "request_contact": True}
+        assert repeated[0]["reply_markup"]["keyboard"][0] == [share], "the contact button again"
+        answered = await learner.say(CHANNEL.buttons["phone_no"])
+        assert texts(answered) == [
+            said("utter_afspraak_zonder_telefoon"),
+            said("utter_ask_afspraak_herinnering"),
+        ]
+    else:
+        await learner.say(CHANNEL.buttons["phone_no"])
+        ask, _ = learner.newest(YES)
+        repeated = await learner.press(ask, "/herhalen")  # the replay button under it
+        assert texts(repeated)[-1] == said("utter_ask_afspraak_herinnering")  # the last turn
+        answered = await learner.tap(YES)
+        assert confirmed(texts(answered)[0]), texts(answered)
+        assert learner.appointment().starts_at == to_utc_naive(chosen.starts_at)
+    no_error_text(learner)
+
+
 async def test_malformed_buttons_get_a_simple_answer(learner: Learner) -> None:
     """Made-up callback data (a day that does not exist, odd move steps) gets a short known
     answer; the form and the appointment stay as they were."""

@@ -190,9 +190,21 @@ class _AfspraakAction(_TaalhuisAction):
             "payload": payload(CHANGE, keuze=step),
         }
 
+    @staticmethod
+    def replayed(tracker: Tracker) -> bool:
+        """ "Nog eens" or "Langzamer" just said the question again: the form, coming back,
+        must not ask it a second time."""
+        # Rasa already counts the form as the latest action: look at the one before it.
+        for event in reversed(tracker.events):
+            if event.get("event") == "action" and event.get("name") != FORM:
+                return event.get("name") in REPLAYS
+        return False
+
     def record(self, tracker: Tracker, event: str, location_id: str, detail: str | None) -> None:
         self.deps.analytics.record_taalhuis(tracker.sender_id, event, location_id, detail)
 
+
+REPLAYS = ("action_herhalen", "action_langzamer")
 
 # The reply keyboard with the contact button goes away once the question is answered.
 KEYBOARD_OFF = {"toetsenbord_weg": True}

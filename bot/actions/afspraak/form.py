@@ -61,7 +61,7 @@ class ActionAfspraakStart(_AfspraakAction):
             # form checks those values once more when it starts).
             return [*events, ActiveLoop(None)]
         dispatcher.utter_message(response="utter_afspraak_uitleg")
-        events += reset_slots()
+        events += [SlotSet("requested_slot", None), *reset_slots()]
         locations = self.deps.organisation.locations
         chosen = entity(tracker, "plek")
         if chosen in locations:
@@ -95,6 +95,8 @@ class ActionAskPlek(_AfspraakAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if self.replayed(tracker):
+            return []
         dispatcher.utter_message(
             response="utter_ask_afspraak_plek",
             buttons=[
@@ -112,6 +114,8 @@ class ActionAskDag(_AfspraakAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if self.replayed(tracker):
+            return []
         location = self.location(tracker.get_slot("afspraak_plek"))
         if location is None:
             return []
@@ -141,6 +145,8 @@ class ActionAskTijd(_AfspraakAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if self.replayed(tracker):
+            return []
         location = self.location(tracker.get_slot("afspraak_plek"))
         day = parse_day(tracker.get_slot("afspraak_dag"))
         if location is None or day is None:
@@ -170,6 +176,8 @@ class ActionAskReden(_AfspraakAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if self.replayed(tracker):
+            return []
         reasons = self.deps.taalhuis_labels.reasons
         dispatcher.utter_message(
             response="utter_ask_afspraak_reden",
@@ -190,6 +198,8 @@ class ActionAskTelefoon(_AfspraakAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if self.replayed(tracker):
+            return []
         dispatcher.utter_message(response="utter_ask_afspraak_telefoon", custom={"telefoon": True})
         return []
 
@@ -201,6 +211,8 @@ class ActionAskHerinnering(_AfspraakAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if self.replayed(tracker):
+            return []
         labels = self.deps.taalhuis_labels.labels
         dispatcher.utter_message(
             response="utter_ask_afspraak_herinnering",

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.afspraak.common import (
     BOOK,
+    CHANGE,
     _AfspraakAction,
     as_utc,
     parse_day,
@@ -125,6 +126,9 @@ class ActionAfspraakWijzigen(_AfspraakAction):
                 self.record(tracker, "verzet", location.id, existing.reason)
                 self.say_appointment(dispatcher, result.appointment, "utter_afspraak_verzet")
                 self.say_reminder(dispatcher, result.reminder_due_at)
+                self.next_steps(
+                    dispatcher, ("mijn_afspraak", CHANGE), ("taalhuis", "taalhuis_info")
+                )
                 return
             if result is None:  # cancelled or passed in the meantime
                 dispatcher.utter_message(response="utter_geen_afspraak")

@@ -255,6 +255,7 @@ CHANGE_MENU = [
 ]
 MAKE_BUTTON = {"title": "📅 Afspraak maken", "payload": "/afspraak_maken"}
 TAALHUIS_BUTTON = {"title": "🏠 Taalhuis", "payload": "/taalhuis_info"}
+MY_APPOINTMENT_BUTTON = {"title": "📅 Mijn afspraak", "payload": "/afspraak_annuleren"}
 TIEL = {"naam": "Taalhuis Tiel", "adres": "Stationsstraat 12, Tiel"}
 
 
@@ -303,7 +304,11 @@ async def test_start_fresh_explains_and_empties_the_form(deps: ActionDeps, domai
     result, messages = await run(
         ActionAfspraakStart(deps), events, domain, slots={"afspraak_plek": "culemborg"}
     )
-    assert result == [SlotSet("afspraak_bestaat", False), *reset()]
+    assert result == [
+        SlotSet("afspraak_bestaat", False),
+        SlotSet("requested_slot", None),
+        *reset(),
+    ]
     assert messages == [utter("utter_afspraak_uitleg")]
 
 
@@ -314,6 +319,7 @@ async def test_start_with_a_place_in_the_message_fills_it_in(
     result, _ = await run(ActionAfspraakStart(deps), events, domain)
     assert result == [
         SlotSet("afspraak_bestaat", False),
+        SlotSet("requested_slot", None),
         *reset(),
         SlotSet("afspraak_plek", "culemborg"),
     ]
@@ -322,7 +328,11 @@ async def test_start_with_a_place_in_the_message_fills_it_in(
 async def test_start_ignores_a_place_that_does_not_exist(deps: ActionDeps, domain: dict) -> None:
     events = [user("afspraak in utrecht", "afspraak_maken", plek="utrecht")]
     result, _ = await run(ActionAfspraakStart(deps), events, domain)
-    assert result == [SlotSet("afspraak_bestaat", False), *reset()]
+    assert result == [
+        SlotSet("afspraak_bestaat", False),
+        SlotSet("requested_slot", None),
+        *reset(),
+    ]
 
 
 async def test_start_remembers_a_yes_to_reminders(deps: ActionDeps, domain: dict) -> None:
@@ -330,6 +340,7 @@ async def test_start_remembers_a_yes_to_reminders(deps: ActionDeps, domain: dict
     result, _ = await run(ActionAfspraakStart(deps), [press("/afspraak_maken")], domain)
     assert result == [
         SlotSet("afspraak_bestaat", False),
+        SlotSet("requested_slot", None),
         *reset(),
         SlotSet("afspraak_herinnering", "ja"),
     ]
@@ -844,10 +855,7 @@ async def test_booking_confirms_with_the_number_and_the_reminder(
         utter("utter_afspraak_herinnering", wanneer="vandaag 21 december", tijd="18:00"),
         utter(
             "utter_volgende_stap",
-            buttons=[
-                {"title": "📅 Mijn afspraak", "payload": "/afspraak_annuleren"},
-                TAALHUIS_BUTTON,
-            ],
+            buttons=[MY_APPOINTMENT_BUTTON, TAALHUIS_BUTTON],
         ),
     ]
     assert free(deps, "tiel", "2026-12-22 10:00") == 2
@@ -1014,6 +1022,7 @@ async def test_moving_keeps_the_number_and_plans_the_reminder_again(
             tijd="14:30",
         ),
         utter("utter_afspraak_herinnering", wanneer="woensdag 23 december", tijd="18:00"),
+        utter("utter_volgende_stap", buttons=[MY_APPOINTMENT_BUTTON, TAALHUIS_BUTTON]),
     ]
     assert deps.appointments.active(LEARNER, NOW) == dataclasses.replace(
         old, starts_at=datetime(2026, 12, 24, 13, 30)
@@ -1030,7 +1039,7 @@ async def test_moving_keeps_the_number_and_plans_the_reminder_again(
 async def test_moving_without_a_reminder_promises_none(deps: ActionDeps, domain: dict) -> None:
     book(deps)
     _, messages = await wijzigen(deps, domain, "t2026-12-24_14:30")
-    assert [m["response"] for m in messages] == ["utter_afspraak_verzet"]
+    assert [m["response"] for m in messages] == ["utter_afspraak_verzet", "utter_volgende_stap"]
     assert deps.appointments.due_reminders(local("2026-12-23 18:00")) == []
 
 
@@ -1040,7 +1049,9 @@ async def test_moving_to_a_full_time_offers_the_other_times(deps: ActionDeps, do
     _, messages = await wijzigen(deps, domain, "t2026-12-24_14:30")
     others = ["14:00", "15:00", "15:30", "18:00", "18:30", "19:00"]
     assert messages == [
-        utter("utter_afspraak_tijd_vol", buttons=[move_time_button("2026-12-24", t) for t in others])
+        utter(
+            "utter_afspraak_tijd_vol", buttons=[move_time_button("2026-12-24", t) for t in others]
+        )
     ]
     assert deps.appointments.active(LEARNER, NOW) == old
 
