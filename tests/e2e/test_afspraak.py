@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -28,7 +27,6 @@ import yaml
 from sqlalchemy import select, text
 
 from bot.content import load_channel_texts
-from bot.emulator import objects
 from bot.emulator.client import EmulatorClient, buttons_of, ends_turn, text_of
 from bot.settings import PROJECT_ROOT
 from bot.store.appointments import AppointmentInfo, Booking, to_utc_naive
@@ -185,23 +183,10 @@ class Learner:
         return await self.act("contact", {"phone_number": number}, **kw)
 
     async def share_contact_of(self, number: str, owner_id: int) -> list[Message]:
-        """Share someone else's contact card (contact.user_id is theirs).
-
-        The control API only shares the sender's own number, so the update is put into the
-        in-process emulator directly, as Telegram would deliver it.
-        """
-        await self.client.sync(self.chat_id)
-        known = {m["message_id"] for m in self.messages()}
-        emulator = self.harness.bot.emulator.emulator
-        log = emulator.ensure_chat(self.chat_id, "private", "Sam", None)
-        card = objects.contact(number, "Ali", owner_id)
-        stored = emulator.add_message(log, objects.user(self.chat_id, "Sam"), {"contact": card})
-        emulator.push_update("message", stored.message)
-        deadline = clock.monotonic() + 20
-        while not (new := [m for m in self.messages() if m["message_id"] not in known]):
-            assert clock.monotonic() < deadline, "no answer to the contact card"
-            await self.client.sync(self.chat_id, wait=2.0)
-        return new
+        """Share someone else's contact card (contact.user_id is theirs)."""
+        return await self.act(
+            "contact", {"phone_number": number, "contact_user_id": owner_id}, expect=1, settle=0.5
+        )
 
     def messages(self) -> list[Message]:
         return self.client.view(self.chat_id).bot_messages()
