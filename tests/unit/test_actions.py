@@ -488,24 +488,20 @@ async def test_replay_without_a_telegram_id_counts_nothing(
 # --- action_stoppen ----------------------------------------------------------------------
 
 
-async def test_stoppen_ends_any_form_and_says_nothing(deps: ActionDeps, domain: dict) -> None:
-    events = [*SESSION_START, user("stop", "stoppen")]
-    result, messages = await run(ActionStoppen(deps), events, domain)
-    # No forms in the domain yet, so no requested_slot to clear.
-    assert result == [{"event": "active_loop", "name": None, "timestamp": None}]
-    assert messages == []
+STOPPED = [
+    {"event": "active_loop", "name": None, "timestamp": None},
+    {"event": "slot", "name": "requested_slot", "value": None, "timestamp": None},
+]
 
 
-async def test_stoppen_clears_the_requested_slot_once_forms_exist(
-    deps: ActionDeps, domain: dict[str, Any]
+async def test_stoppen_ends_any_form_and_its_open_question_and_says_nothing(
+    deps: ActionDeps, domain: dict
 ) -> None:
     events = [*SESSION_START, user("stop", "stoppen")]
-    with_forms = {**domain, "slots": {**domain["slots"], "requested_slot": {"type": "any"}}}
-    result, _ = await run(ActionStoppen(deps), events, with_forms)
-    assert result == [
-        {"event": "active_loop", "name": None, "timestamp": None},
-        slot("requested_slot", None),
-    ]
+    result, messages = await run(ActionStoppen(deps), events, domain)
+    # The open question closes too: a later message is not taken as its answer.
+    assert result == STOPPED
+    assert messages == []
 
 
 async def test_stoppen_closes_an_open_round(deps: ActionDeps, domain: dict[str, Any]) -> None:
@@ -518,7 +514,7 @@ async def test_stoppen_closes_an_open_round(deps: ActionDeps, domain: dict[str, 
     result, messages = await run(
         ActionStoppen(deps), [*SESSION_START, user("stop", "stoppen")], domain
     )
-    assert result == [{"event": "active_loop", "name": None, "timestamp": None}]
+    assert result == STOPPED
     assert messages == []
     assert deps.practice.current(LEARNER) is None
     # The question's button no longer answers anything; the answer before it is kept.
