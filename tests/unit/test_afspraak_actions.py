@@ -667,7 +667,18 @@ async def test_a_time_button_is_taken(deps: ActionDeps) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "moment"),
-    [("14:30", "2026-12-24_14:30"), ("18.30", "2026-12-24_18:30"), ("19:00", "2026-12-24_19:00")],
+    [
+        ("14:30", "2026-12-24_14:30"),
+        ("18.30", "2026-12-24_18:30"),
+        ("19:00", "2026-12-24_19:00"),
+        # As it is said: "half drie" is 14:30, "zeven uur" in the evening walk-in is 19:00.
+        ("half drie", "2026-12-24_14:30"),
+        ("half 3", "2026-12-24_14:30"),
+        ("om half 4", "2026-12-24_15:30"),
+        ("2 uur", "2026-12-24_14:00"),
+        ("zeven uur", "2026-12-24_19:00"),
+        ("18 uur", "2026-12-24_18:00"),
+    ],
 )
 async def test_a_typed_time_is_matched(deps: ActionDeps, typed: str, moment: str) -> None:
     changes, messages = await validate(

@@ -82,6 +82,28 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
+# How people say the hours (1 to 12) when they type a time.
+HOUR_WORDS = (
+    "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf",
+    "twaalf",
+)  # fmt: skip
+
+
+def said_times(moment: datetime) -> list[str]:
+    """The ways a learner may type a slot's start: "14:30", "1430", and as it is said:
+    "half 3", "half drie", "half 15"; "2 uur", "twee uur", "14 uur"."""
+    hour, minute = moment.hour, moment.minute
+    said = [f"{moment:%H:%M}", f"{moment:%H.%M}", f"{moment:%H%M}", f"{hour}:{minute:02d}"]
+    if minute == 0:
+        twelve = (hour - 1) % 12 + 1
+        said += [f"{hour} uur", f"{twelve} uur", f"{HOUR_WORDS[twelve - 1]} uur"]
+    elif minute == 30:
+        nxt = hour + 1
+        twelve = (nxt - 1) % 12 + 1
+        said += [f"half {nxt}", f"half {twelve}", f"half {HOUR_WORDS[twelve - 1]}"]
+    return said
+
+
 def reset_slots() -> list[dict[str, Any]]:
     return [SlotSet(name, None) for name in SLOTS]
 

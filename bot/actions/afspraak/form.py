@@ -22,6 +22,7 @@ from bot.actions.afspraak.common import (
     parse_time,
     phone_value,
     reset_slots,
+    said_times,
     time_value,
 )
 from bot.actions.deps import ActionDeps, telegram_id
@@ -321,14 +322,7 @@ class ValidateAfspraakForm(FormValidationAction):
             times = booking.free_times(location, self.deps.appointments, day, now, limit=48)
             typed = self._typed(
                 value,
-                {
-                    time_value(t.starts_at): [
-                        f"{t.starts_at:%H:%M}",
-                        f"{t.starts_at:%H.%M}",
-                        f"{t.starts_at:%H%M}",
-                    ]
-                    for t in times
-                },
+                {time_value(t.starts_at): said_times(t.starts_at) for t in times},
             )
             moment = parse_time(typed) if typed else None
         if moment is None:
