@@ -34,6 +34,7 @@ class Store:
     practice: Any
     profiles: Any
     appointments: Any
+    organisation: Any
 
     def close(self) -> None:
         self.engine.dispose()
@@ -41,26 +42,26 @@ class Store:
     def action_deps(self) -> Any:
         from bot.actions import ActionDeps
         from bot.taalhuis.labels import load_labels
-        from bot.taalhuis.organisation import load_organisation
 
         return ActionDeps(
             self.users,
             self.analytics,
             self.practice,
             self.profiles,
-            load_organisation(),
+            self.organisation,
             load_labels(),
             self.appointments,
         )
 
 
 def open_store(settings: Settings) -> Store:
-    """The database, migrated to the newest schema."""
+    """The database, migrated to the newest schema, and the content read once."""
     from bot.content.bank import load_bank
     from bot.practice.service import Practice
     from bot.practice.texts import load_practice_texts
     from bot.store.appointments import Appointments
     from bot.store.practice import PracticeStore
+    from bot.taalhuis.organisation import load_organisation
     from bot.tone.profiles import load_profiles
 
     engine = make_engine(settings.database_url)
@@ -76,6 +77,7 @@ def open_store(settings: Settings) -> Store:
         practice=practice,
         profiles=load_profiles(),
         appointments=Appointments(sessions),
+        organisation=load_organisation(),
     )
 
 
@@ -162,7 +164,7 @@ def progress_pictures(store: Store) -> Any:
     return picture
 
 
-def calendar_files(store: Store, organisation: Any, texts: Any) -> Any:
+def calendar_files(store: Store, texts: Any) -> Any:
     """The channel's calendar maker: a learner's own appointment as an .ics file."""
     from datetime import timezone
 
@@ -171,7 +173,7 @@ def calendar_files(store: Store, organisation: Any, texts: Any) -> Any:
 
     def make(user_id: int, appointment_id: int) -> tuple[bytes, str] | None:
         info = store.appointments.booked(user_id, appointment_id)
-        location = organisation.locations.get(info.location_id) if info else None
+        location = store.organisation.locations.get(info.location_id) if info else None
         if info is None or location is None:
             return None
         data = calendar_file(
@@ -231,7 +233,6 @@ async def start_bot(
 
     rasa_env.prepare()
     from bot.content import load_channel_texts
-    from bot.taalhuis.organisation import load_organisation
     from bot.telegram.application import build_application, set_commands
     from bot.telegram.handlers import Channel
     from bot.telegram.reminders import DEFAULT_INTERVAL, ReminderJob, schedule_reminders
@@ -253,10 +254,7 @@ async def start_bot(
         emulator = await start_emulator(settings.host, settings.port)
         base_url = f"{emulator.base_url}/bot"
     texts = load_channel_texts()
-    organisation = await asyncio.to_thread(load_organisation)
-    replier = Replier(
-        speech, texts, progress_pictures(store), calendar_files(store, organisation, texts)
-    )
+    replier = Replier(speech, texts, progress_pictures(store), calendar_files(store, texts))
     channel = Channel(dialogue, replier, store.users, store.profiles)
     application = build_application(
         token,
@@ -277,7 +275,7 @@ async def start_bot(
             timeout=30,
         )
         reminders = ReminderJob(
-            store.appointments, store.users, store.profiles, replier, organisation
+            store.appointments, store.users, store.profiles, replier, store.organisation
         )
         schedule_reminders(application, reminders, reminder_interval or DEFAULT_INTERVAL)
     except BaseException:

@@ -122,17 +122,11 @@ def taalhuis_texts() -> list[FixedText]:
         for index, text in enumerate(load_organisation().texts())
     ]
     labels = load_labels()
+    groups = {"labels": labels.labels, "onderwerpen": labels.topics, "redenen": labels.reasons}
     found += [
-        FixedText(f"taalhuis.labels.{k}", v, "learner", labels.level)
-        for k, v in labels.labels.items()
-    ]
-    found += [
-        FixedText(f"taalhuis.onderwerpen.{k}", v, "learner", labels.level)
-        for k, v in labels.topics.items()
-    ]
-    found += [
-        FixedText(f"taalhuis.redenen.{k}", v, "learner", labels.level)
-        for k, v in labels.reasons.items()
+        FixedText(f"taalhuis.{group}.{k}", v, "learner", labels.level)
+        for group, items in groups.items()
+        for k, v in items.items()
     ]
     return found
 

@@ -317,3 +317,33 @@ async def launch_chromium(**options: Any) -> AsyncIterator[Chromium]:
         yield browser
     finally:
         await browser.close()
+
+
+# --- the web chat's page ---------------------------------------------------------------------
+
+BOT_BUBBLES = "document.querySelectorAll('.van-bot').length"
+
+
+def texts(selector: str) -> str:
+    """JavaScript: the text of every element matching `selector`."""
+    return f"[...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent)"
+
+
+async def click_button(browser: Chromium, data: str, timeout: float = 20.0) -> int:
+    """Click, with real mouse events, the newest enabled bot button that sends `data`;
+    returns how many bot messages there were before the click."""
+    found = f"""[...document.querySelectorAll('.van-bot button.knop')]
+        .filter(b => b.dataset.data === {json.dumps(data)} && !b.disabled)"""
+    await browser.wait_until(f"{found}.length > 0", timeout=timeout)
+    before = await browser.evaluate(BOT_BUBBLES)
+    await browser.evaluate(
+        f"""(() => {{
+            for (const old of document.querySelectorAll('[data-test-doel]')) {{
+                old.removeAttribute('data-test-doel');
+            }}
+            const buttons = {found};
+            buttons[buttons.length - 1].setAttribute('data-test-doel', '');
+        }})()"""
+    )
+    await browser.click("[data-test-doel]")
+    return int(before)

@@ -8,22 +8,20 @@ chat turns such a button into a shared contact.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-import pytest_asyncio
 import telegram
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.emulator import media
-from bot.emulator.server import Running, start
+from bot.emulator.server import Running
 from tests.e2e.chromium import find_chromium, launch_chromium
+from tests.e2e.conftest import TEST_TOKEN
 
 pytestmark = pytest.mark.asyncio
 
-TOKEN = "123456:emulator-contact-token"
 CHAT = 31_000
 PHONE = "+31612345678"
 SHARE = "📞 Stuur mijn nummer"
@@ -32,34 +30,6 @@ CONTACT_KEYBOARD: dict[str, Any] = {
     "one_time_keyboard": True,
     "resize_keyboard": True,
 }
-
-
-@pytest_asyncio.fixture
-async def server() -> AsyncIterator[Running]:
-    """A fresh emulator on a free loopback port."""
-    running = await start("127.0.0.1", 0)
-    try:
-        yield running
-    finally:
-        await running.stop()
-
-
-@pytest_asyncio.fixture
-async def http(server: Running) -> AsyncIterator[aiohttp.ClientSession]:
-    """Raw HTTP to the emulator: control API paths ("/api/...") and Bot API ("/bot.../...")."""
-    async with aiohttp.ClientSession(server.base_url) as session:
-        yield session
-
-
-@pytest_asyncio.fixture
-async def bot(server: Running) -> AsyncIterator[telegram.Bot]:
-    """python-telegram-bot's real Bot, talking HTTP to the emulator."""
-    ptb = telegram.Bot(TOKEN, base_url=server.bot_base_url, base_file_url=server.file_base_url)
-    await ptb.initialize()
-    try:
-        yield ptb
-    finally:
-        await ptb.shutdown()
 
 
 async def control(
@@ -73,7 +43,7 @@ async def bot_api(
     http: aiohttp.ClientSession, method: str, **params: Any
 ) -> tuple[int, dict[str, Any]]:
     """A raw Bot API call with a JSON body, as any HTTP client may send it."""
-    async with http.post(f"/bot{TOKEN}/{method}", json=params) as response:
+    async with http.post(f"/bot{TEST_TOKEN}/{method}", json=params) as response:
         return response.status, await response.json()
 
 
@@ -83,12 +53,16 @@ async def messages(http: aiohttp.ClientSession, chat: int = CHAT) -> list[dict[s
         return (await response.json())["messages"]
 
 
-async def test_contact_arrives_through_raw_get_updates(http: aiohttp.ClientSession) -> None:
-    status, injected = await control(http, "contact", {"phone_number": PHONE, "first_name": "Ali"})
+async def test_contact_arrives_through_raw_get_updates(
+    emulator_http: aiohttp.ClientSession,
+) -> None:
+    status, injected = await control(
+        emulator_http, "contact", {"phone_number": PHONE, "first_name": "Ali"}
+    )
     assert status == 200, injected
     assert set(injected) == {"update_id", "message_id"}
 
-    status, reply = await bot_api(http, "getUpdates", timeout=5)
+    status, reply = await bot_api(emulator_http, "getUpdates", timeout=5)
     assert status == 200 and reply["ok"] is True
     [update] = reply["result"]
     assert update["update_id"] == injected["update_id"]
@@ -101,13 +75,13 @@ async def test_contact_arrives_through_raw_get_updates(http: aiohttp.ClientSessi
 
 
 async def test_contact_parses_in_ptb_with_defaults_and_a_given_user_id(
-    http: aiohttp.ClientSession, bot: telegram.Bot
+    emulator_http: aiohttp.ClientSession, emulator_bot: telegram.Bot
 ) -> None:
-    assert (await control(http, "contact", {"phone_number": "06 1234 5678"}))[0] == 200
+    assert (await control(emulator_http, "contact", {"phone_number": "06 1234 5678"}))[0] == 200
     given = {"phone_number": PHONE, "user_id": 777, "first_name": "Fatima"}
-    assert (await control(http, "contact", given, chat=777))[0] == 200
+    assert (await control(emulator_http, "contact", given, chat=777))[0] == 200
 
-    first, second = await bot.get_updates(timeout=5)
+    first, second = await emulator_bot.get_updates(timeout=5)
     assert first.message.contact.phone_number == "06 1234 5678"
     assert first.message.contact.first_name == "Sam"  # the default, as for /text
     assert first.message.contact.user_id == first.message.from_user.id == CHAT
@@ -116,15 +90,15 @@ async def test_contact_parses_in_ptb_with_defaults_and_a_given_user_id(
     assert second.message.chat.type == "private"
 
 
-async def test_messages_view_shows_the_contact(http: aiohttp.ClientSession) -> None:
-    await control(http, "contact", {"phone_number": PHONE, "first_name": "Ali"})
-    [view] = await messages(http)
+async def test_messages_view_shows_the_contact(emulator_http: aiohttp.ClientSession) -> None:
+    await control(emulator_http, "contact", {"phone_number": PHONE, "first_name": "Ali"})
+    [view] = await messages(emulator_http)
     assert view["from"] == "user" and view["sender_name"] == "Ali"
     assert view["contact"] == {"phone_number": PHONE, "first_name": "Ali"}
     assert view["text"] is None and view["voice"] is None
 
-    await control(http, "text", {"text": "hallo"})
-    assert [m["contact"] for m in await messages(http)] == [
+    await control(emulator_http, "text", {"text": "hallo"})
+    assert [m["contact"] for m in await messages(emulator_http)] == [
         {"phone_number": PHONE, "first_name": "Ali"},
         None,
     ]
@@ -146,30 +120,36 @@ async def test_messages_view_shows_the_contact(http: aiohttp.ClientSession) -> N
     ],
 )
 async def test_a_bad_phone_number_is_a_400(
-    http: aiohttp.ClientSession, body: dict[str, Any]
+    emulator_http: aiohttp.ClientSession, body: dict[str, Any]
 ) -> None:
-    status, reply = await control(http, "contact", body)
+    status, reply = await control(emulator_http, "contact", body)
     assert status == 400
     assert "phone_number" in reply["error"]
-    assert await messages(http) == []
+    assert await messages(emulator_http) == []
 
 
-async def test_phone_number_limits_and_private_chats_only(http: aiohttp.ClientSession) -> None:
-    assert (await control(http, "contact", {"phone_number": "3" * 32}))[0] == 200
-    assert (await control(http, "contact", {"phone_number": "+31 6 1234 5678"}))[0] == 200
-    status, reply = await control(http, "contact", {"phone_number": PHONE}, chat=-500)
+async def test_phone_number_limits_and_private_chats_only(
+    emulator_http: aiohttp.ClientSession,
+) -> None:
+    assert (await control(emulator_http, "contact", {"phone_number": "3" * 32}))[0] == 200
+    assert (await control(emulator_http, "contact", {"phone_number": "+31 6 1234 5678"}))[0] == 200
+    status, reply = await control(emulator_http, "contact", {"phone_number": PHONE}, chat=-500)
     assert status == 400 and "private" in reply["error"]
     body = {"phone_number": PHONE, "chat_type": "group"}
-    assert (await control(http, "contact", body))[0] == 400
+    assert (await control(emulator_http, "contact", body))[0] == 400
 
 
 async def test_request_contact_keyboard_is_accepted_and_kept_as_sent(
-    http: aiohttp.ClientSession, bot: telegram.Bot
+    emulator_http: aiohttp.ClientSession, emulator_bot: telegram.Bot
 ) -> None:
-    await control(http, "text", {"text": "hallo"})
+    await control(emulator_http, "text", {"text": "hallo"})
 
     status, reply = await bot_api(
-        http, "sendMessage", chat_id=CHAT, text="Deel je nummer?", reply_markup=CONTACT_KEYBOARD
+        emulator_http,
+        "sendMessage",
+        chat_id=CHAT,
+        text="Deel je nummer?",
+        reply_markup=CONTACT_KEYBOARD,
     )
     assert status == 200, reply
     assert "reply_markup" not in reply["result"]  # Telegram puts only inline keyboards there
@@ -180,11 +160,11 @@ async def test_request_contact_keyboard_is_accepted_and_kept_as_sent(
         one_time_keyboard=True,
         resize_keyboard=True,
     )
-    sent = await bot.send_message(CHAT, "Nog een keer?", reply_markup=markup)
+    sent = await emulator_bot.send_message(CHAT, "Nog een keer?", reply_markup=markup)
     assert sent.reply_markup is None
-    await bot.send_voice(CHAT, media.silent_ogg_opus(1), reply_markup=markup)
+    await emulator_bot.send_voice(CHAT, media.silent_ogg_opus(1), reply_markup=markup)
 
-    views = [m for m in await messages(http) if m["from"] == "bot"]
+    views = [m for m in await messages(emulator_http) if m["from"] == "bot"]
     assert [m["reply_markup"] for m in views] == [
         CONTACT_KEYBOARD,
         markup.to_dict(),
@@ -198,19 +178,25 @@ async def test_request_contact_keyboard_is_accepted_and_kept_as_sent(
     # A plain string is a text button too.
     keyboard = {"keyboard": [["Ja", "Nee"]]}
     status, reply = await bot_api(
-        http, "sendMessage", chat_id=CHAT, text="Kies", reply_markup=keyboard
+        emulator_http, "sendMessage", chat_id=CHAT, text="Kies", reply_markup=keyboard
     )
     assert status == 200, reply
 
 
-async def test_remove_keyboard_is_accepted(http: aiohttp.ClientSession, bot: telegram.Bot) -> None:
-    await control(http, "text", {"text": "hallo"})
+async def test_remove_keyboard_is_accepted(
+    emulator_http: aiohttp.ClientSession, emulator_bot: telegram.Bot
+) -> None:
+    await control(emulator_http, "text", {"text": "hallo"})
     status, reply = await bot_api(
-        http, "sendMessage", chat_id=CHAT, text="Dank je!", reply_markup={"remove_keyboard": True}
+        emulator_http,
+        "sendMessage",
+        chat_id=CHAT,
+        text="Dank je!",
+        reply_markup={"remove_keyboard": True},
     )
     assert status == 200, reply
-    await bot.send_message(CHAT, "Genoteerd.", reply_markup=ReplyKeyboardRemove())
-    views = await messages(http)
+    await emulator_bot.send_message(CHAT, "Genoteerd.", reply_markup=ReplyKeyboardRemove())
+    views = await messages(emulator_http)
     assert [m["reply_markup"] for m in views if m["from"] == "bot"] == [
         {"remove_keyboard": True},
         {"remove_keyboard": True},
@@ -240,28 +226,28 @@ async def test_remove_keyboard_is_accepted(http: aiohttp.ClientSession, bot: tel
     ],
 )
 async def test_a_malformed_reply_keyboard_is_a_400(
-    http: aiohttp.ClientSession, markup: dict[str, Any], description: str
+    emulator_http: aiohttp.ClientSession, markup: dict[str, Any], description: str
 ) -> None:
-    await control(http, "text", {"text": "hallo"})
+    await control(emulator_http, "text", {"text": "hallo"})
     status, reply = await bot_api(
-        http, "sendMessage", chat_id=CHAT, text="Deel je nummer?", reply_markup=markup
+        emulator_http, "sendMessage", chat_id=CHAT, text="Deel je nummer?", reply_markup=markup
     )
     assert status == 400
     assert reply["ok"] is False and reply["error_code"] == 400
     assert reply["description"].startswith("Bad Request: ")
     assert description in reply["description"]
-    assert [m["from"] for m in await messages(http)] == ["user"]  # nothing was sent
+    assert [m["from"] for m in await messages(emulator_http)] == ["user"]  # nothing was sent
 
 
 async def test_a_malformed_keyboard_fails_a_voice_before_its_upload(
-    http: aiohttp.ClientSession, bot: telegram.Bot
+    emulator_http: aiohttp.ClientSession, emulator_bot: telegram.Bot
 ) -> None:
-    await control(http, "text", {"text": "hallo"})
+    await control(emulator_http, "text", {"text": "hallo"})
     with pytest.raises(telegram.error.BadRequest, match=r"(?i)button_text_invalid"):
-        await bot.send_voice(
+        await emulator_bot.send_voice(
             CHAT, media.silent_ogg_opus(1), reply_markup=ReplyKeyboardMarkup([[" "]])
         )
-    async with http.get("/api/stats") as response:
+    async with emulator_http.get("/api/stats") as response:
         assert (await response.json())["uploads"] == 0
 
 
@@ -272,22 +258,22 @@ async def test_a_malformed_keyboard_fails_a_voice_before_its_upload(
     [("", PHONE), ("?telefoon=+31687654321", "+31687654321")],  # an unencoded + still means +
 )
 async def test_web_chat_shares_the_number_through_the_contact_button(
-    server: Running,
-    http: aiohttp.ClientSession,
-    bot: telegram.Bot,
+    emulator_server: Running,
+    emulator_http: aiohttp.ClientSession,
+    emulator_bot: telegram.Bot,
     query: str,
     expected: str,
 ) -> None:
     async with launch_chromium(width=420, height=860) as browser:
-        await browser.navigate(f"{server.base_url}/{query}")
+        await browser.navigate(f"{emulator_server.base_url}/{query}")
         await browser.wait_until("document.getElementById('status').textContent === 'Online'")
         await browser.click("#start")
-        [start_update] = await bot.get_updates(timeout=5)
+        [start_update] = await emulator_bot.get_updates(timeout=5)
         chat_id = start_update.message.chat.id
 
         # The bot side asks for the number with a one-time request_contact keyboard.
         status, reply = await bot_api(
-            http,
+            emulator_http,
             "sendMessage",
             chat_id=chat_id,
             text="Mag ik je telefoonnummer?",
@@ -303,7 +289,7 @@ async def test_web_chat_shares_the_number_through_the_contact_button(
         )
 
         await browser.click(button)
-        updates = await bot.get_updates(offset=start_update.update_id + 1, timeout=5)
+        updates = await emulator_bot.get_updates(offset=start_update.update_id + 1, timeout=5)
         assert len(updates) == 1
         message = updates[0].message
         assert message.text is None

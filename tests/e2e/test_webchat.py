@@ -10,7 +10,7 @@ import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.emulator.server import Running
-from tests.e2e.chromium import find_chromium, launch_chromium
+from tests.e2e.chromium import find_chromium, launch_chromium, texts
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -26,10 +26,6 @@ REPLY = "Goed zo! Wil je nog een oefening?"
 
 def count(selector: str) -> str:
     return f"document.querySelectorAll({json.dumps(selector)}).length"
-
-
-def texts(selector: str) -> str:
-    return f"[...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent)"
 
 
 async def test_user_and_bot_talk_through_the_web_chat(

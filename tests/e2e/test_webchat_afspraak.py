@@ -19,7 +19,13 @@ from bot.content import load_channel_texts
 from bot.taalhuis.labels import load_labels
 from bot.taalhuis.organisation import TIMEZONE, load_organisation
 from bot.telegram.handlers import DOUBLE_PRESS_SECONDS
-from tests.e2e.chromium import Chromium, find_chromium, launch_chromium
+from tests.e2e.chromium import (
+    Chromium,
+    click_button,
+    find_chromium,
+    launch_chromium,
+    texts,
+)
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -33,13 +39,7 @@ PLACE = "tiel"
 BOOK = "/afspraak_maken"
 CHANGE = "/afspraak_annuleren"
 PHONE = "+31612345678"  # what the web chat's contact button shares
-BUBBLES = "document.querySelectorAll('.van-bot').length"
 CONTACT_BUTTON = '#toetsenbord button[data-request="contact"]'
-
-
-def texts(selector: str) -> str:
-    """JavaScript: the text of every element matching `selector`."""
-    return f"[...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent)"
 
 
 def buttons_after(count: int, prefix: str) -> str:
@@ -63,26 +63,6 @@ def value_of(data: str, key: str) -> str:
 
 def evening_before(day: date) -> datetime:
     return datetime.combine(day - timedelta(days=1), time(18, 0), tzinfo=TIMEZONE)
-
-
-async def click_button(browser: Chromium, data: str, timeout: float = 20.0) -> int:
-    """Click, with real mouse events, the newest enabled bot button that sends `data`;
-    returns how many bot messages there were before the click."""
-    found = f"""[...document.querySelectorAll('.van-bot button.knop')]
-        .filter(b => b.dataset.data === {json.dumps(data)} && !b.disabled)"""
-    await browser.wait_until(f"{found}.length > 0", timeout=timeout)
-    before = await browser.evaluate(BUBBLES)
-    await browser.evaluate(
-        f"""(() => {{
-            for (const old of document.querySelectorAll('[data-test-doel]')) {{
-                old.removeAttribute('data-test-doel');
-            }}
-            const buttons = {found};
-            buttons[buttons.length - 1].setAttribute('data-test-doel', '');
-        }})()"""
-    )
-    await browser.click("[data-test-doel]")
-    return int(before)
 
 
 async def new_buttons(browser: Chromium, after: int, prefix: str) -> list[str]:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.practice.texts import load_practice_texts
-from tests.e2e.chromium import find_chromium, launch_chromium
+from tests.e2e.chromium import find_chromium, launch_chromium, texts
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -16,10 +16,6 @@ pytestmark = [
         find_chromium() is None, reason="no chromium binary (apt-get install chromium)"
     ),
 ]
-
-
-def texts(selector: str) -> str:
-    return f"[...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent)"
 
 
 async def test_hallo_in_the_web_chat_gets_a_spoken_dutch_reply(harness, client, domain_responses):

@@ -10,7 +10,14 @@ import yaml
 
 from bot.practice.service import answer_payload, theme_payload
 from bot.settings import PROJECT_ROOT
-from tests.e2e.chromium import Chromium, find_chromium, launch_chromium
+from tests.e2e.chromium import (
+    BOT_BUBBLES,
+    Chromium,
+    click_button,
+    find_chromium,
+    launch_chromium,
+    texts,
+)
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -24,11 +31,6 @@ PROFILE = "nt2"
 THEME = "boodschappen"
 
 
-def texts(selector: str) -> str:
-    """JavaScript: the text of every element matching `selector`."""
-    return f"[...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent)"
-
-
 def nt2_texts(response: str, **fields: str) -> list[str]:
     """The texts a learner with profile nt2 may get for `response` (its own variations)."""
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -40,23 +42,6 @@ def nt2_texts(response: str, **fields: str) -> list[str]:
     ]
     chosen = own or [v for v in variations if not v.get("condition")]
     return [v["text"].format(**fields) for v in chosen]
-
-
-async def click_button(browser: Chromium, data: str, timeout: float = 20.0) -> None:
-    """Click, with real mouse events, the newest bot button that sends `data`."""
-    found = f"""[...document.querySelectorAll('.van-bot button.knop')]
-        .filter(b => b.dataset.data === {json.dumps(data)} && !b.disabled)"""
-    await browser.wait_until(f"{found}.length > 0", timeout=timeout)
-    await browser.evaluate(
-        f"""(() => {{
-            for (const old of document.querySelectorAll('[data-test-doel]')) {{
-                old.removeAttribute('data-test-doel');
-            }}
-            const buttons = {found};
-            buttons[buttons.length - 1].setAttribute('data-test-doel', '');
-        }})()"""
-    )
-    await browser.click("[data-test-doel]")
 
 
 async def test_practice_round_in_the_web_chat(harness: Any, client: Any) -> None:
@@ -109,14 +94,13 @@ LAST_BUTTON = """(() => {
     const buttons = last ? [...last.querySelectorAll('button.knop')] : [];
     return buttons.length ? buttons.map(b => b.dataset.data) : null;
 })()"""
-BUBBLES = "document.querySelectorAll('.van-bot').length"
 
 
 async def click_first_and_wait(browser: Chromium, data: str) -> list[str]:
     """Click a button of the newest message; wait for the bot's next message with buttons."""
-    before = await browser.evaluate(BUBBLES)
+    before = await browser.evaluate(BOT_BUBBLES)
     await click_button(browser, data)
-    await browser.wait_until(f"{BUBBLES} > {before} && {LAST_BUTTON} !== null", timeout=30)
+    await browser.wait_until(f"{BOT_BUBBLES} > {before} && {LAST_BUTTON} !== null", timeout=30)
     return await browser.evaluate(LAST_BUTTON)
 
 
@@ -149,10 +133,10 @@ async def test_a_deaf_learner_practises_three_themes_by_clicks_alone(harness: An
             if theme != themes[-1]:
                 buttons = await click_first_and_wait(browser, "/oefenen")  # another theme
         buttons = await click_first_and_wait(browser, answer_payload("later"))
-        before = await browser.evaluate(BUBBLES)
+        before = await browser.evaluate(BOT_BUBBLES)
         await click_button(browser, "/voortgang")
         await browser.wait_until(
-            f"{BUBBLES} > {before} && document.querySelector('.van-bot img') !== null",
+            f"{BOT_BUBBLES} > {before} && document.querySelector('.van-bot img') !== null",
             timeout=30,
         )
         await browser.screenshot("/tmp/webchat-doof.png")

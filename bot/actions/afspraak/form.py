@@ -89,34 +89,45 @@ class ActionAfspraakSluiten(_AfspraakAction):
 # --- asking ---------------------------------------------------------------------------------
 
 
-class ActionAskPlek(_AfspraakAction):
+class _AskAction(_AfspraakAction):
+    """``action_ask_<slot>``: the form's question for one slot, with live choices. Right
+    after "nog eens" or "langzamer" said the question again, it says nothing."""
+
+    slot = ""
+
     def name(self) -> str:
-        return "action_ask_afspraak_plek"
+        return f"action_ask_{self.slot}"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if self.replayed(tracker):
             return []
-        dispatcher.utter_message(
-            response="utter_ask_afspraak_plek",
-            buttons=[
-                {"title": f"🏠 {loc.town}", "payload": payload(BOOK, plek=loc.id)}
-                for loc in self.deps.organisation.locations.values()
-            ],
-        )
+        return self.ask(dispatcher, tracker)
+
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def place_buttons(self, leave_out: str | None = None) -> list[dict[str, str]]:
+        return [
+            {"title": f"🏠 {loc.town}", "payload": payload(BOOK, plek=loc.id)}
+            for loc in self.deps.organisation.locations.values()
+            if loc.id != leave_out
+        ]
+
+
+class ActionAskPlek(_AskAction):
+    slot = "afspraak_plek"
+
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_ask_afspraak_plek", buttons=self.place_buttons())
         return []
 
 
-class ActionAskDag(_AfspraakAction):
-    def name(self) -> str:
-        return "action_ask_afspraak_dag"
+class ActionAskDag(_AskAction):
+    slot = "afspraak_dag"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if self.replayed(tracker):
-            return []
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         location = self.location(tracker.get_slot("afspraak_plek"))
         if location is None:
             return []
@@ -125,29 +136,19 @@ class ActionAskDag(_AfspraakAction):
             dispatcher.utter_message(
                 response="utter_ask_afspraak_dag", buttons=self.day_buttons(days, move=False)
             )
-            return []
-        # Nothing free in the coming two weeks here: the other places, or call.
-        dispatcher.utter_message(
-            response="utter_afspraak_niets_vrij",
-            telefoon=location.phone,
-            buttons=[
-                {"title": f"🏠 {other.town}", "payload": payload(BOOK, plek=other.id)}
-                for other in self.deps.organisation.locations.values()
-                if other.id != location.id
-            ],
-        )
+        else:  # nothing free in the coming two weeks here: the other places, or call
+            dispatcher.utter_message(
+                response="utter_afspraak_niets_vrij",
+                telefoon=location.phone,
+                buttons=self.place_buttons(leave_out=location.id),
+            )
         return []
 
 
-class ActionAskTijd(_AfspraakAction):
-    def name(self) -> str:
-        return "action_ask_afspraak_tijd"
+class ActionAskTijd(_AskAction):
+    slot = "afspraak_tijd"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if self.replayed(tracker):
-            return []
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         location = self.location(tracker.get_slot("afspraak_plek"))
         day = parse_day(tracker.get_slot("afspraak_dag"))
         if location is None or day is None:
@@ -170,15 +171,10 @@ class ActionAskTijd(_AfspraakAction):
         return [SlotSet("afspraak_dag", None)]
 
 
-class ActionAskReden(_AfspraakAction):
-    def name(self) -> str:
-        return "action_ask_afspraak_reden"
+class ActionAskReden(_AskAction):
+    slot = "afspraak_reden"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if self.replayed(tracker):
-            return []
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         reasons = self.deps.taalhuis_labels.reasons
         dispatcher.utter_message(
             response="utter_ask_afspraak_reden",
@@ -190,30 +186,20 @@ class ActionAskReden(_AfspraakAction):
         return []
 
 
-class ActionAskTelefoon(_AfspraakAction):
+class ActionAskTelefoon(_AskAction):
     """Telegram's own "share my number" button (a reply keyboard) and "no, thanks"."""
 
-    def name(self) -> str:
-        return "action_ask_afspraak_telefoon"
+    slot = "afspraak_telefoon"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if self.replayed(tracker):
-            return []
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_ask_afspraak_telefoon", custom={"telefoon": True})
         return []
 
 
-class ActionAskHerinnering(_AfspraakAction):
-    def name(self) -> str:
-        return "action_ask_afspraak_herinnering"
+class ActionAskHerinnering(_AskAction):
+    slot = "afspraak_herinnering"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if self.replayed(tracker):
-            return []
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         labels = self.deps.taalhuis_labels.labels
         dispatcher.utter_message(
             response="utter_ask_afspraak_herinnering",
@@ -247,9 +233,15 @@ class ValidateAfspraakForm(FormValidationAction):
         index = best_match(str(value), aliases)
         return keys[index] if index is not None else None
 
-    def _not_understood(self, value: Any, dispatcher: CollectingDispatcher) -> None:
+    def _not_understood(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        response: str = "utter_afspraak_kies_knop",
+    ) -> None:
+        """Say so for a typed answer; a button of another question is passed over quietly."""
         if value is not None and not str(value).startswith("/"):
-            dispatcher.utter_message(response="utter_afspraak_kies_knop")
+            dispatcher.utter_message(response=response)
 
     async def validate_afspraak_plek(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any
@@ -258,8 +250,7 @@ class ValidateAfspraakForm(FormValidationAction):
         if value not in locations:
             typed = self._typed(value, {loc.id: [loc.town, loc.name] for loc in locations.values()})
             if typed is None:
-                if value is not None and not str(value).startswith("/"):
-                    dispatcher.utter_message(response="utter_afspraak_plek_onbekend")
+                self._not_understood(value, dispatcher, "utter_afspraak_plek_onbekend")
                 return {"afspraak_plek": None}
             value = typed
         changes: dict[str, Any] = {"afspraak_plek": value}
