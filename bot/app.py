@@ -35,6 +35,8 @@ class Store:
     profiles: Any
     appointments: Any
     organisation: Any
+    questions: Any
+    vocabulary: Any
 
     def close(self) -> None:
         self.engine.dispose()
@@ -51,16 +53,19 @@ class Store:
             self.organisation,
             load_labels(),
             self.appointments,
+            self.vocabulary,
         )
 
 
 def open_store(settings: Settings) -> Store:
     """The database, migrated to the newest schema, and the content read once."""
+    from bot.choices import load_vocabulary
     from bot.content.bank import load_bank
     from bot.practice.service import Practice
     from bot.practice.texts import load_practice_texts
     from bot.store.appointments import Appointments
     from bot.store.practice import PracticeStore
+    from bot.store.questions import OpenQuestions
     from bot.taalhuis.organisation import load_organisation
     from bot.tone.profiles import load_profiles
 
@@ -78,6 +83,8 @@ def open_store(settings: Settings) -> Store:
         profiles=load_profiles(),
         appointments=Appointments(sessions),
         organisation=load_organisation(),
+        questions=OpenQuestions(sessions),
+        vocabulary=load_vocabulary(),
     )
 
 
@@ -129,8 +136,10 @@ def open_dialogue(settings: Settings, store: Store, model: Path) -> Any:
     rasa_env.prepare()
     from rasa.core.agent import Agent
 
+    from bot.content import load_channel_texts
     from bot.dialogue.service import Dialogue
     from bot.dialogue.tracker_store import WindowedSQLTrackerStore
+    from bot.telegram.replies import keyboard_choices
 
     tracker_store = WindowedSQLTrackerStore(store.engine, store.analytics)
     agent = Agent.load(
@@ -141,7 +150,15 @@ def open_dialogue(settings: Settings, store: Store, model: Path) -> Any:
     )
     tracker_store.domain = agent.domain
     return Dialogue(
-        agent, tracker_store, store.users, store.analytics, store.practice, store.appointments
+        agent,
+        tracker_store,
+        store.users,
+        store.analytics,
+        store.practice,
+        store.appointments,
+        store.questions,
+        store.vocabulary,
+        keyboard_choices(load_channel_texts()),
     )
 
 

@@ -131,6 +131,27 @@ def taalhuis_texts() -> list[FixedText]:
     return found
 
 
+def understanding_texts() -> list[FixedText]:
+    """The "Bedoel je ...?" buttons (bot/content/keuzes.yml) and the lines of "Wat weet je
+    van mij?" (bot/content/gegevens.yml). The word lists for typed answers are not shown."""
+    from bot.choices import load_vocabulary
+    from bot.content import load_summary_texts
+
+    vocabulary = load_vocabulary()
+    summary = load_summary_texts()
+    groups = [
+        ("keuzes.labels", vocabulary.labels, vocabulary.level),
+        ("keuzes.bedoelingen", vocabulary.meanings, vocabulary.level),
+        ("gegevens.regels", summary.lines, summary.level),
+        ("gegevens.knoppen", summary.buttons, summary.level),
+    ]
+    return [
+        FixedText(f"{prefix}.{key}", text, "learner", level)
+        for prefix, items, level in groups
+        for key, text in items.items()
+    ]
+
+
 def coordinator_texts() -> list[FixedText]:
     """The desk's texts (bot/content/coordinator.yml): plain Dutch for library staff."""
     data = yaml.safe_load((CONTENT_DIR / "coordinator.yml").read_text(encoding="utf-8"))
@@ -154,6 +175,7 @@ def all_texts(root: Path) -> list[FixedText]:
         + practice_texts()
         + content_texts()
         + taalhuis_texts()
+        + understanding_texts()
         + coordinator_texts()
     )
 
@@ -181,7 +203,9 @@ def speakable_texts(root: Path) -> list[str]:
             or "/" in item.id
             or ".buttons." in item.id
             or ".commands." in item.id
-            or item.id.startswith(("practice.", "profiles.", "oefenen.", "taalhuis"))
+            or item.id.startswith(
+                ("practice.", "profiles.", "oefenen.", "taalhuis", "keuzes.", "gegevens.")
+            )
         ):
             continue
         text = PLACEHOLDER.sub(lambda m: defaults.get(m.group(1), m.group(0)), item.text)

@@ -61,6 +61,7 @@ def make_action_deps(engine: Engine, seed: int = 7) -> object:
     import random
 
     from bot.actions import ActionDeps
+    from bot.choices import load_vocabulary
     from bot.content.bank import load_bank
     from bot.practice.service import Practice
     from bot.practice.texts import load_practice_texts
@@ -85,6 +86,7 @@ def make_action_deps(engine: Engine, seed: int = 7) -> object:
         load_organisation(),
         load_labels(),
         Appointments(sessions),
+        load_vocabulary(),
     )
 
 

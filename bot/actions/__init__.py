@@ -23,8 +23,9 @@ from bot.actions.afspraak import (
 )
 from bot.actions.deps import ActionDeps
 from bot.actions.dialogue import ActionHerhalen, ActionLangzamer, ActionStoppen, ActionWelkom
+from bot.actions.mens import ActionMensSpreken
 from bot.actions.practice import ActionOefenen, ActionVoortgang
-from bot.actions.privacy import ActionGegevensWissen
+from bot.actions.privacy import ActionGegevensInzien, ActionGegevensWissen
 from bot.actions.profile import (
     ActionGeluidAan,
     ActionGeluidUit,
@@ -38,6 +39,7 @@ from bot.actions.taalhuis import (
     ActionOpeningstijden,
     ActionTaalhuisInfo,
 )
+from bot.actions.understanding import ActionNietBegrepen
 
 __all__ = ["ActionDeps", "build_executor"]
 
@@ -73,6 +75,9 @@ def build_executor(deps: ActionDeps) -> ActionExecutor:
         ValidateAfspraakForm(deps),
         ActionAfspraakBoeken(deps),
         ActionAfspraakWijzigen(deps),
+        ActionNietBegrepen(deps),
+        ActionMensSpreken(deps),
+        ActionGegevensInzien(deps),
     ):
         executor.register_action(action)
     return executor

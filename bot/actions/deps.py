@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from rasa_sdk import Tracker
 
+from bot.choices import Vocabulary
 from bot.practice.service import Practice
 from bot.store.appointments import Appointments
 from bot.store.repositories import Analytics, Users
@@ -33,6 +34,7 @@ class ActionDeps:
     organisation: Organisation
     taalhuis_labels: TaalhuisLabels
     appointments: Appointments
+    vocabulary: Vocabulary
     # "Now", as an aware datetime: opening hours are about the real clock; tests set it.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
 

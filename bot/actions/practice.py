@@ -14,17 +14,34 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.deps import ActionDeps, telegram_id
-from bot.practice.exercises import Exercise, built_text
+from bot.practice.exercises import Choice, Exercise, built_text
 from bot.practice.service import Step, answer_payload, theme_payload
+from bot.practice.texts import PracticeTexts
 from bot.tone.profiles import Profile
 
-# Marks a message whose buttons a typed answer may stand for (see Dialogue.handle).
+# Marks a practice message (its exercise's buttons).
 PRACTICE = {"oefening": True}
 
 
 def entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return str(value) if value is not None else None
+
+
+def answer_button(choice: Choice, keuze: str) -> dict[str, Any]:
+    """An answer button; its words let a typed answer stand for it ("brood" for 🍞)."""
+    return {"title": choice.label, "payload": answer_payload(keuze), "woorden": [choice.match]}
+
+
+def typed_button(texts: PracticeTexts, label: str, payload: str, meaning: str) -> dict[str, Any]:
+    """A button with the words a learner may type for it (bot/content/practice.yml), and
+    whether it is the question's yes or no."""
+    return {
+        "title": texts.labels[label],
+        "payload": payload,
+        "woorden": list(texts.typed[label]),
+        "betekent": meaning,
+    }
 
 
 def profile_of(deps: ActionDeps, user_id: int | None) -> Profile:
@@ -110,13 +127,14 @@ class ActionOefenen(Action):
                 dispatcher.utter_message(response="utter_oef_niveau_omhoog", niveau=step.level)
             elif step.level_change < 0:
                 dispatcher.utter_message(response="utter_oef_niveau_omlaag", niveau=step.level)
-            labels = self.deps.practice.texts.labels
+            texts = self.deps.practice.texts
+            labels = texts.labels
             dispatcher.utter_message(
                 response="utter_oef_nog_een_ronde",
                 buttons=[
-                    {"title": labels["verder"], "payload": answer_payload("verder")},
+                    typed_button(texts, "verder", answer_payload("verder"), "ja"),
                     {"title": labels["ander_thema"], "payload": "/oefenen"},
-                    {"title": labels["later"], "payload": answer_payload("later")},
+                    typed_button(texts, "later", answer_payload("later"), "nee"),
                     {"title": labels["stoppen"], "payload": "/stoppen"},
                 ],
                 json_message=PRACTICE,
@@ -128,7 +146,7 @@ class ActionOefenen(Action):
     def show(self, dispatcher: CollectingDispatcher, exercise: Exercise) -> None:
         """One question: the prompt (with what to speak), and the answer buttons."""
         buttons = [
-            {"title": choice.label, "payload": answer_payload(f"{exercise.seq}:{index}")}
+            answer_button(choice, f"{exercise.seq}:{index}")
             for index, choice in enumerate(exercise.choices)
         ]
         fields = exercise.fields
@@ -154,7 +172,7 @@ class ActionOefenen(Action):
     def show_building(self, dispatcher: CollectingDispatcher, exercise: Exercise) -> None:
         """A sentence being built: the words so far, the words left, and "start again"."""
         buttons = [
-            {"title": choice.label, "payload": answer_payload(f"{exercise.seq}:{index}")}
+            answer_button(choice, f"{exercise.seq}:{index}")
             for index, choice in enumerate(exercise.choices)
             if index not in exercise.built
         ]
@@ -187,9 +205,6 @@ class ActionOefenen(Action):
                 for theme in themes
             ],
             json_message=PRACTICE,
-        )
-        self.deps.practice.set_open(
-            user_id, [(theme.name, theme_payload(theme.id)) for theme in themes]
         )
 
 

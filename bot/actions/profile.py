@@ -50,7 +50,7 @@ def instellingen_payload(**entities: str) -> str:
     return "/instellingen" + json.dumps(entities, separators=(",", ":"))
 
 
-def ask_profile(deps: ActionDeps, dispatcher: CollectingDispatcher, user_id: int) -> None:
+def ask_profile(deps: ActionDeps, dispatcher: CollectingDispatcher) -> None:
     """How do you want to practise? One button per profile, and "later"."""
     profiles = deps.profiles.by_id.values()
     buttons = [
@@ -60,7 +60,6 @@ def ask_profile(deps: ActionDeps, dispatcher: CollectingDispatcher, user_id: int
     later = deps.practice.texts.labels["profiel_later"]
     buttons.append({"title": later, "payload": instellingen_payload(keuze="later")})
     dispatcher.utter_message(response="utter_vraag_profiel", buttons=buttons, json_message=PRACTICE)
-    deps.practice.set_open(user_id, [(b["title"], b["payload"]) for b in buttons])
 
 
 class ActionIntake(Action):
@@ -80,7 +79,7 @@ class ActionIntake(Action):
         if user_id is None or (prefs is not None and prefs.intake_done):
             dispatcher.utter_message(response="utter_menu")
         else:
-            ask_profile(self.deps, dispatcher, user_id)
+            ask_profile(self.deps, dispatcher)
         return []
 
 
@@ -117,19 +116,23 @@ class ActionInstellingen(Action):
                     buttons=[{"title": labels["gebarentaal"], "payload": "/gebarentaal"}],
                 )
             if not prefs.intake_done:
+                typed = self.deps.practice.texts.typed
                 buttons = [
-                    {"title": labels["toets"], "payload": answer_payload("toets")},
-                    {"title": labels["overslaan"], "payload": answer_payload("overslaan")},
+                    {
+                        "title": labels["toets"],
+                        "payload": answer_payload("toets"),
+                        "woorden": typed["verder"],
+                        "betekent": "ja",
+                    },
+                    {
+                        "title": labels["overslaan"],
+                        "payload": answer_payload("overslaan"),
+                        "woorden": typed["later"],
+                        "betekent": "nee",
+                    },
                 ]
                 dispatcher.utter_message(
                     response="utter_vraag_toets", buttons=buttons, json_message=PRACTICE
-                )
-                typed = self.deps.practice.texts.typed
-                self.deps.practice.set_open(
-                    user_id,
-                    [(w, answer_payload("toets")) for w in typed["verder"]]
-                    + [(w, answer_payload("overslaan")) for w in typed["later"]]
-                    + [(b["title"], b["payload"]) for b in buttons],
                 )
             else:
                 dispatcher.utter_message(response="utter_menu")
@@ -141,7 +144,7 @@ class ActionInstellingen(Action):
             dispatcher.utter_message(response="utter_menu")
             return []
         if keuze == "profiel":
-            ask_profile(self.deps, dispatcher, user_id)
+            ask_profile(self.deps, dispatcher)
             return []
         sound = ("geluid_uit", "/geluid_uit") if prefs.voice_on else ("geluid_aan", "/geluid_aan")
         buttons = [
@@ -155,5 +158,4 @@ class ActionInstellingen(Action):
         dispatcher.utter_message(
             response="utter_instellingen", buttons=buttons, json_message=PRACTICE
         )
-        self.deps.practice.set_open(user_id, [(b["title"], b["payload"]) for b in buttons])
         return []

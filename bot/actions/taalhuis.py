@@ -185,8 +185,16 @@ class ActionLidmaatschap(_TaalhuisAction):
             response="utter_org_tekst",
             tekst=question.question,
             buttons=[
-                {"title": labels["ja"], "payload": payload("lidmaatschap", keuze=f"{index}_ja")},
-                {"title": labels["nee"], "payload": payload("lidmaatschap", keuze=f"{index}_nee")},
+                {
+                    "title": labels["ja"],
+                    "payload": payload("lidmaatschap", keuze=f"{index}_ja"),
+                    "woorden": list(question.yes_words),
+                },
+                {
+                    "title": labels["nee"],
+                    "payload": payload("lidmaatschap", keuze=f"{index}_nee"),
+                    "woorden": list(question.no_words),
+                },
             ],
         )
 

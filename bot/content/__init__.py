@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,3 +33,19 @@ def load_channel_texts(path: Path | None = None) -> ChannelTexts:
         commands=dict(data["commands"]),
         texts=dict(data["texts"]),
     )
+
+
+@dataclass(frozen=True)
+class SummaryTexts:
+    """The lines of "Wat weet je van mij?" (bot/content/gegevens.yml) and its buttons."""
+
+    level: str
+    lines: dict[str, str]
+    buttons: dict[str, str]
+
+
+@functools.lru_cache(maxsize=1)
+def load_summary_texts(path: Path | None = None) -> SummaryTexts:
+    path = path or CONTENT_DIR / "gegevens.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return SummaryTexts(str(data["level"]), dict(data["regels"]), dict(data["knoppen"]))

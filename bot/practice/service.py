@@ -16,7 +16,6 @@ from bot.content.bank import ContentBank, Theme
 from bot.practice import leitner
 from bot.practice.exercises import Exercise, kinds_for, make, volgorde_right
 from bot.practice.levels import ThemeLevel, after_round, level_from_check
-from bot.practice.matching import best_match
 from bot.practice.texts import PracticeTexts
 from bot.store.practice import ExerciseEvent, PracticeStore
 from bot.tone.profiles import Profile
@@ -177,36 +176,6 @@ class Practice:
         data["slower" if slow else "replays"] += 1
         self.store.save(user, snap.state)
 
-    # --- typed answers and open buttons ---------------------------------------------------
-
-    def set_open(self, user: int, options: list[tuple[str, str]]) -> None:
-        """Remember the buttons just shown (words to match, payload) for a typed answer."""
-        snap = self.store.snapshot(user)
-        state = dict(snap.state or {"seq": 0})
-        state["open"] = [list(option) for option in options]
-        self.store.save(user, state)
-
-    def open_options(self, user: int) -> list[list[str]]:
-        """The (words, payload) pairs of the buttons on screen that take typed answers."""
-        state = self.store.snapshot(user).state
-        return list((state or {}).get("open") or [])
-
-    def typed(self, user: int, text: str, options: list[list[str]] | None = None) -> str | None:
-        """The payload of the button a typed text stands for, if it clearly means one."""
-        options = self.open_options(user) if options is None else options
-        if not options:
-            return None
-        index = best_match(text, [words for words, _ in options])
-        return None if index is None else options[index][1]
-
-    def forget_open(self, user: int) -> None:
-        """The learner moved on to something else: typed words no longer answer old buttons."""
-        snap = self.store.snapshot(user)
-        if snap.state and snap.state.get("open"):
-            state = dict(snap.state)
-            state.pop("open")
-            self.store.save(user, state)
-
     # --- progress -------------------------------------------------------------------------
 
     def progress(self, user: int, profile: Profile) -> Progress:
@@ -256,11 +225,6 @@ class Practice:
         current = self._theme_level(user, state["theme"], profile)
         new, change = after_round(current, sum(results), len(results))
         self.store.put_theme_level(user, state["theme"], new)
-        closed["open"] = [
-            [words, answer_payload(choice)]
-            for choice in ("verder", "later")
-            for words in self.texts.typed[choice]
-        ]
         self.store.save(user, closed)
         step.round_end = (sum(results), len(results))
         step.level_change, step.level = change, new.level
@@ -268,7 +232,6 @@ class Practice:
 
     def _building(self, user: int, state: dict[str, Any], exercise: Exercise) -> Step:
         state["exercise"] = exercise.to_json()
-        state["open"] = _options(exercise)
         self.store.save(user, state)
         return Step(theme=exercise.theme, building=exercise)
 
@@ -294,7 +257,6 @@ class Practice:
             self.bank, item, kind, state["seq"], (labels["ja"], labels["nee"]), self.rng
         )
         state["exercise"] = exercise.to_json()
-        state["open"] = _options(exercise)
         self.store.record(user, _event("shown", exercise, None))
         return exercise
 
@@ -305,15 +267,6 @@ class Practice:
     @staticmethod
     def _seq(state: dict[str, Any] | None) -> int:
         return int((state or {}).get("seq", 0))
-
-
-def _options(exercise: Exercise) -> list[list[str]]:
-    """The words a typed answer may use for each button still on screen."""
-    return [
-        [choice.match, answer_payload(f"{exercise.seq}:{i}")]
-        for i, choice in enumerate(exercise.choices)
-        if i not in exercise.built
-    ]
 
 
 def _index(choice: str, count: int) -> int | None:

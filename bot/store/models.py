@@ -235,3 +235,40 @@ class Reminder(Base):
         Index("ix_reminders_due_at", "due_at"),
         Index("ix_reminders_telegram_id", "telegram_id"),
     )
+
+
+class OpenQuestion(Base):
+    """The question on screen: the buttons of the bot's last message to a chat, with what
+    each means (bot/choices), so a typed answer acts as the button. The bot's own words
+    and payloads only, never what the learner typed."""
+
+    __tablename__ = "open_questions"
+
+    telegram_id = Column(BigInteger, primary_key=True)
+    question = Column(Text, nullable=False)  # bot.choices.Question.to_json()
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ClarificationEvent(Base):
+    """The bot asked "Bedoel je ...?" (the understanding was unsure, or a yes/no was not
+    clear), and how the learner answered: pseudonym and outcome only, never text."""
+
+    __tablename__ = "clarification_events"
+
+    id = Column(Integer, primary_key=True)
+    user_key = Column(String(32), nullable=False)
+    kind = Column(String(16), nullable=False)  # one of CLARIFICATION_KINDS
+    outcome = Column(String(16), nullable=False)  # one of CLARIFICATION_OUTCOMES
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_clarification_events_user_key", "user_key"),
+        Index("ix_clarification_events_created_at", "created_at"),
+    )
+
+
+# "bedoeling": "Bedoel je ...?" with the likely meanings; "ja_nee": "Bedoel je ja?".
+CLARIFICATION_KINDS = ("bedoeling", "ja_nee")
+# gevraagd: asked; gekozen: a meaning (or the yes/no) was chosen, by button or by typing;
+# iets_anders: none of them; verder: the learner went on to something else.
+CLARIFICATION_OUTCOMES = ("gevraagd", "gekozen", "iets_anders", "verder")

@@ -16,8 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.store.models import (
+    CLARIFICATION_KINDS,
+    CLARIFICATION_OUTCOMES,
     TAALHUIS_EVENTS,
     AnalyticsEvent,
+    ClarificationEvent,
     TaalhuisEvent,
     User,
     VoiceClip,
@@ -191,10 +194,32 @@ class Analytics:
         with self._sessions() as session:
             return {(event, detail): int(n) for event, detail, n in session.execute(query)}
 
+    def record_clarification(self, sender_id: str | int, kind: str, outcome: str) -> None:
+        """The bot asked "Bedoel je ...?" (``CLARIFICATION_KINDS``), or how it was answered
+        (``CLARIFICATION_OUTCOMES``): never the text."""
+        if kind not in CLARIFICATION_KINDS or outcome not in CLARIFICATION_OUTCOMES:
+            raise ValueError(f"unknown clarification {kind!r}/{outcome!r}")
+        with self._sessions.begin() as session:
+            session.execute(
+                insert(ClarificationEvent).values(
+                    user_key=self.pseudonym(sender_id), kind=kind, outcome=outcome,
+                    created_at=utcnow(),
+                )
+            )  # fmt: skip
+
+    def clarification_counts(self) -> dict[tuple[str, str], int]:
+        """How often each (kind, outcome) happened, for all learners."""
+        query = select(ClarificationEvent.kind, ClarificationEvent.outcome, func.count()).group_by(
+            ClarificationEvent.kind, ClarificationEvent.outcome
+        )
+        with self._sessions() as session:
+            return {(kind, outcome): int(n) for kind, outcome, n in session.execute(query)}
+
     def delete_for(self, sender_id: str | int) -> int:
-        """Erase the learner's dialogue and Taalhuis statistics ("vergeet mij")."""
+        """Erase the learner's dialogue, Taalhuis and clarification statistics ("vergeet mij")."""
         key = self.pseudonym(sender_id)
         with self._sessions.begin() as session:
             result = session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_key == key))
             session.execute(delete(TaalhuisEvent).where(TaalhuisEvent.user_key == key))
+            session.execute(delete(ClarificationEvent).where(ClarificationEvent.user_key == key))
             return int(result.rowcount or 0)

@@ -89,6 +89,9 @@ class Course:
 class MembershipQuestion:
     id: str
     question: str
+    # What a learner may type for yes or no besides "ja" and "nee" ("ik zit in de bijstand").
+    yes_words: tuple[str, ...] = ()
+    no_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -438,7 +441,13 @@ def _build(data: dict[str, Any]) -> Organisation:
             for c in data["cursussen"]
         ),
         membership_questions=tuple(
-            MembershipQuestion(q["id"], _clean(q["vraag"])) for q in membership["gratis_voor"]
+            MembershipQuestion(
+                q["id"],
+                _clean(q["vraag"]),
+                tuple(_clean(w) for w in q.get("ja_woorden") or ()),
+                tuple(_clean(w) for w in q.get("nee_woorden") or ()),
+            )
+            for q in membership["gratis_voor"]
         ),
         bring=tuple(_clean(item) for item in membership["meenemen"]),
         free_text=_clean(membership["uitleg_gratis"]),

@@ -19,7 +19,13 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.dialogue.service import Dialogue
 from bot.store.repositories import Users
-from bot.telegram.replies import Listener, Replier, listener_for, replies_from_rasa
+from bot.telegram.replies import (
+    Listener,
+    Replier,
+    keyboard_choices,
+    listener_for,
+    replies_from_rasa,
+)
 from bot.tone.profiles import Profiles
 
 logger = logging.getLogger(__name__)
@@ -68,12 +74,7 @@ class Channel:
         # the update waited for its chat's turn.
         self.arrival: Callable[[Update], float] = lambda _update: time.monotonic()
         self._group_notices: dict[int, float] = {}
-        buttons = replier.texts.buttons
-        self.keyboard_texts = {
-            buttons["phone_no"]: "/ontkennen",
-            buttons["again"]: "/herhalen",
-            buttons["slower"]: "/langzamer",
-        }
+        self.keyboard_texts = keyboard_choices(replier.texts)
 
     def register(self, application: Application) -> None:
         """All handlers in one place; the first matching one in group 0 wins."""

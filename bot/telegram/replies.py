@@ -65,6 +65,17 @@ class Listener:
     emoji: bool = True
 
 
+def keyboard_choices(texts: ChannelTexts) -> dict[str, str]:
+    """The reply keyboard's text buttons and the payload each one stands for: tapping one
+    sends its label as a message (the contact button sends a contact instead)."""
+    buttons = texts.buttons
+    return {
+        buttons["phone_no"]: "/ontkennen",
+        buttons["again"]: "/herhalen",
+        buttons["slower"]: "/langzamer",
+    }
+
+
 def listener_for(users: Users, profiles: Profiles, user_id: int) -> Listener:
     """Sound, speed and emoji for this learner, from their settings and profile.
 

@@ -184,8 +184,20 @@ async def test_edited_message_is_read_again(client, chat_id, domain_responses):
     assert text_of(replies[0]) == domain_responses["utter_graag_gedaan"]
 
 
-async def test_unknown_command_gets_not_understood_and_menu(client, chat_id, domain_responses):
+async def test_unknown_command_gets_not_understood_and_the_question_again(
+    client, chat_id, domain_responses
+):
+    intro = await started(client, chat_id)
+    replies = await client.command(chat_id, "foobar", expect=2)
+    assert text_of(replies[0]) == domain_responses["utter_niet_begrepen"]
+    # The intake question was on screen: it comes back, so the walk is not lost.
+    assert text_of(replies[1]) == text_of(intro[-1])
+    assert payloads(replies[1]) == payloads(intro[-1])
+
+
+async def test_unknown_command_without_a_question_gets_the_menu(client, chat_id, domain_responses):
     await started(client, chat_id)
+    await client.say(chat_id, "dank je wel", expect=1, settle=0.3)
     replies = await client.command(chat_id, "foobar", expect=2)
     assert text_of(replies[0]) == domain_responses["utter_niet_begrepen"]
     assert "/hulp" in payloads(replies[-1])

@@ -19,10 +19,10 @@ import pytest
 import yaml
 from sqlalchemy import text
 
+from bot.choices.matcher import best_match
 from bot.content import load_channel_texts
 from bot.emulator.client import EmulatorClient, buttons_of, ends_turn, text_of
 from bot.practice.exercises import Exercise, sentence_words
-from bot.practice.matching import best_match
 from bot.practice.service import ROUND_SIZE, answer_payload, theme_payload
 from bot.practice.texts import load_practice_texts
 from bot.settings import PROJECT_ROOT

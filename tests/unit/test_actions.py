@@ -31,6 +31,8 @@ from bot.actions.taalhuis import (
     ActionLidmaatschap,
     ActionOpeningstijden,
 )
+from bot.choices import Understanding, load_vocabulary, question_from, understand
+from bot.dialogue.service import CONTROL_CONFIDENCE, CONTROL_INTENTS
 from bot.practice.exercises import Exercise
 from bot.practice.levels import ThemeLevel
 from bot.practice.service import Practice
@@ -55,15 +57,38 @@ MENU_BUTTONS = [
 PRACTICE = {"oefening": True}
 # Feedback: its right answer may be a picture, kept for every profile.
 FEEDBACK = {**PRACTICE, "beeld": True}
+# The words a learner may type for a button (bot/content/practice.yml).
+TYPED_YES = ["ja", "nog een", "nog een ronde", "verder", "door", "doorgaan", "ok", "oke"]
+TYPED_NO = ["later", "nee", "niet nu", "straks"]
 ROUND_END_BUTTONS = [
-    {"title": "✅ Ja, nog een ronde", "payload": '/oefenen{"keuze":"verder"}'},
+    {
+        "title": "✅ Ja, nog een ronde",
+        "payload": '/oefenen{"keuze":"verder"}',
+        "woorden": TYPED_YES,
+        "betekent": "ja",
+    },
     {"title": "📚 Ander thema", "payload": "/oefenen"},
-    {"title": "⏰ Later", "payload": '/oefenen{"keuze":"later"}'},
+    {
+        "title": "⏰ Later",
+        "payload": '/oefenen{"keuze":"later"}',
+        "woorden": TYPED_NO,
+        "betekent": "nee",
+    },
     {"title": "🛑 Stoppen", "payload": "/stoppen"},
 ]
 CHECK_BUTTONS = [
-    {"title": "✅ Ja, goed", "payload": '/oefenen{"keuze":"toets"}'},
-    {"title": "⏭️ Nee, sla over", "payload": '/oefenen{"keuze":"overslaan"}'},
+    {
+        "title": "✅ Ja, goed",
+        "payload": '/oefenen{"keuze":"toets"}',
+        "woorden": TYPED_YES,
+        "betekent": "ja",
+    },
+    {
+        "title": "⏭️ Nee, sla over",
+        "payload": '/oefenen{"keuze":"overslaan"}',
+        "woorden": TYPED_NO,
+        "betekent": "nee",
+    },
 ]
 Presses = Callable[[Exercise, bool], list[str]]
 Outcome = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # (events, messages)
@@ -88,6 +113,7 @@ def deps(engine: Engine, practice: Practice, profiles: Profiles) -> ActionDeps:
         load_organisation(),
         load_labels(),
         Appointments(sessions),
+        load_vocabulary(),
     )
 
 
@@ -111,6 +137,16 @@ def user(
         "parse_data": parse_data,
         "metadata": metadata or {},
     }
+
+
+def typed(messages: list[dict[str, Any]], text: str) -> str | None:
+    """The payload a typed text stands for with these messages' buttons on screen."""
+    vocabulary = load_vocabulary()
+    question = question_from(messages, vocabulary)
+    outcome = understand(
+        question, text, Understanding(), vocabulary, CONTROL_INTENTS, CONTROL_CONFIDENCE
+    )
+    return outcome.payload
 
 
 def press(payload: str) -> dict[str, Any]:
@@ -199,9 +235,14 @@ def keuze(value: str) -> str:
     return f'/oefenen{{"keuze":"{value}"}}'
 
 
-def answer_buttons(exercise: Exercise) -> list[dict[str, str]]:
+def answer_buttons(exercise: Exercise) -> list[dict[str, Any]]:
+    """An exercise's buttons, each with the words a typed answer may use for it."""
     return [
-        {"title": choice.label, "payload": keuze(f"{exercise.seq}:{index}")}
+        {
+            "title": choice.label,
+            "payload": keuze(f"{exercise.seq}:{index}"),
+            "woorden": [choice.match],
+        }
         for index, choice in enumerate(exercise.choices)
     ]
 
@@ -604,7 +645,7 @@ async def test_oefenen_lists_the_themes(
         else '/oefenen{"thema":"bibliotheek"}'
     )
     # A typed theme name works like its button.
-    assert deps.practice.typed(LEARNER, "boodschapen") == '/oefenen{"thema":"boodschappen"}'
+    assert typed(messages, "boodschapen") == '/oefenen{"thema":"boodschappen"}'
 
 
 async def test_oefenen_in_a_theme_asks_the_first_question(
@@ -807,7 +848,7 @@ async def test_a_round_ends_with_the_score_and_four_buttons(
     ]
     assert deps.practice.current(LEARNER) is None
     # "ja" typed works like the first button.
-    assert deps.practice.typed(LEARNER, "ja") == '/oefenen{"keuze":"verder"}'
+    assert typed(messages, "ja") == '/oefenen{"keuze":"verder"}'
 
 
 async def test_two_good_rounds_move_up_a_level(
@@ -946,8 +987,8 @@ async def test_choosing_a_profile_at_intake_stores_it_and_offers_the_check(
         LEARNER, "learner", profile, VOICE[profile], False, True
     )
     # Typing "ja" starts the check, like the button.
-    assert deps.practice.typed(LEARNER, "ja") == '/oefenen{"keuze":"toets"}'
-    assert deps.practice.typed(LEARNER, "nee, sla over") == '/oefenen{"keuze":"overslaan"}'
+    assert typed(messages, "ja") == '/oefenen{"keuze":"toets"}'
+    assert typed(messages, "nee, sla over") == '/oefenen{"keuze":"overslaan"}'
 
 
 async def test_changing_the_profile_later_asks_no_check(deps: ActionDeps, domain: dict) -> None:
@@ -996,7 +1037,7 @@ async def test_the_settings_menu_offers_the_other_sound_setting(
         sound,
     ]
     assert messages == [utter("utter_instellingen", buttons=buttons, custom=PRACTICE)]
-    assert deps.practice.typed(LEARNER, "mijn niveau") == '/oefenen{"keuze":"toets"}'
+    assert typed(messages, "mijn niveau") == '/oefenen{"keuze":"toets"}'
 
 
 async def test_instellingen_without_a_telegram_id_is_not_understood(
@@ -1018,7 +1059,7 @@ async def test_intake_asks_how_to_practise_on_first_contact(
     )
     assert result == []
     assert messages == [utter("utter_vraag_profiel", buttons=PROFILE_BUTTONS, custom=PRACTICE)]
-    assert deps.practice.typed(LEARNER, "ik leer nederlands") == '/instellingen{"profiel":"nt2"}'
+    assert typed(messages, "ik leer nederlands") == '/instellingen{"profiel":"nt2"}'
 
 
 async def test_intake_asks_again_until_a_choice_is_made(deps: ActionDeps, domain: dict) -> None:

@@ -54,6 +54,8 @@ from bot.actions.taalhuis import (
     ActionOpeningstijden,
     ActionTaalhuisInfo,
 )
+from bot.choices import Understanding, load_vocabulary, question_from, understand
+from bot.dialogue.service import CONTROL_CONFIDENCE, CONTROL_INTENTS
 from bot.settings import PROJECT_ROOT
 from bot.store.appointments import AppointmentInfo, Booking, DueReminder
 from bot.taalhuis.organisation import TIMEZONE
@@ -175,16 +177,48 @@ def assert_sayable(messages: list[dict[str, Any]]) -> None:
             assert not missing, f"{name} leaves {missing} unfilled"
 
 
+async def run_raw(
+    action: Action,
+    events: list[dict[str, Any]],
+    domain: dict[str, Any],
+    **kw: Any,
+) -> Outcome:
+    """The action's events and messages, buttons with the words a typed answer may use."""
+    dispatcher = CollectingDispatcher()
+    result = await action.run(dispatcher, tracker(events, **kw), domain)
+    assert_sayable(dispatcher.messages)
+    return result, dispatcher.messages
+
+
 async def run(
     action: Action,
     events: list[dict[str, Any]],
     domain: dict[str, Any],
     **kw: Any,
 ) -> Outcome:
-    dispatcher = CollectingDispatcher()
-    result = await action.run(dispatcher, tracker(events, **kw), domain)
-    assert_sayable(dispatcher.messages)
-    return result, dispatcher.messages
+    """The action's events and messages as the learner sees them: buttons by title and
+    payload (their typed words are tested through the question on screen below)."""
+    result, messages = await run_raw(action, events, domain, **kw)
+    return result, [shown(m) for m in messages]
+
+
+def shown(message: dict[str, Any]) -> dict[str, Any]:
+    buttons = [{"title": b["title"], "payload": b["payload"]} for b in message["buttons"]]
+    return {**message, "buttons": buttons}
+
+
+async def typed(
+    deps: ActionDeps, domain: dict[str, Any], ask: type[Action], text: str, **slots: Any
+) -> str | None:
+    """What a typed text stands for while this question's buttons are on screen (None:
+    none of them), as the dialogue layer decides before the turn (bot/choices)."""
+    _, messages = await run_raw(ask(deps), [press("/afspraak_maken")], domain, slots=slots)
+    vocabulary = load_vocabulary()
+    question = question_from(messages, vocabulary)
+    outcome = understand(
+        question, text, Understanding(), vocabulary, CONTROL_INTENTS, CONTROL_CONFIDENCE
+    )
+    return outcome.payload
 
 
 def utter(response: str, **fields: Any) -> dict[str, Any]:
@@ -530,17 +564,20 @@ async def validate(deps: ActionDeps, name: str, value: Any, **slots: Any) -> Out
 
 
 @pytest.mark.parametrize(
-    ("typed", "place"),
+    ("text", "place"),
     [
-        ("culemborg", "culemborg"),  # the button's value
         ("Tiel", "tiel"),
         ("Culemborg", "culemborg"),
         ("tiell", "tiel"),  # a typo
         ("Taalhuis Geldermalsen", "geldermalsen"),
     ],
 )
-async def test_a_place_is_matched(deps: ActionDeps, typed: str, place: str) -> None:
-    assert await validate(deps, "plek", typed) == ({"afspraak_plek": place}, [])
+async def test_a_place_is_matched(deps: ActionDeps, domain: dict, text: str, place: str) -> None:
+    assert await typed(deps, domain, ActionAskPlek, text) == f'/afspraak_maken{{"plek":"{place}"}}'
+
+
+async def test_a_place_button_value_is_taken(deps: ActionDeps) -> None:
+    assert await validate(deps, "plek", "culemborg") == ({"afspraak_plek": "culemborg"}, [])
 
 
 async def test_an_unknown_place_is_said(deps: ActionDeps) -> None:
@@ -561,9 +598,8 @@ async def test_another_place_while_choosing_a_day_empties_day_and_time(deps: Act
 
 
 @pytest.mark.parametrize(
-    ("typed", "day"),
+    ("text", "day"),
     [
-        ("2026-12-24", "2026-12-24"),  # the button's value
         ("morgen", "2026-12-22"),
         ("Morgen 22 december", "2026-12-22"),
         ("donderdag", "2026-12-24"),  # the first of two Thursdays
@@ -571,13 +607,29 @@ async def test_another_place_while_choosing_a_day_empties_day_and_time(deps: Act
         ("dinsdag", "2026-12-22"),  # said on a Monday: tomorrow, not next week
     ],
 )
-async def test_a_day_is_matched_to_a_free_one(deps: ActionDeps, typed: str, day: str) -> None:
-    assert await validate(deps, "dag", typed, afspraak_plek="tiel") == ({"afspraak_dag": day}, [])
+async def test_a_day_is_matched_to_a_free_one(
+    deps: ActionDeps, domain: dict, text: str, day: str
+) -> None:
+    found = await typed(deps, domain, ActionAskDag, text, afspraak_plek="tiel")
+    assert found == f'/afspraak_maken{{"dag":"{day}"}}'
 
 
-async def test_today_typed_at_geldermalsen(deps: ActionDeps) -> None:
-    changes, _ = await validate(deps, "dag", "vandaag", afspraak_plek="geldermalsen")
-    assert changes == {"afspraak_dag": "2026-12-21"}
+async def test_a_day_button_value_is_taken(deps: ActionDeps) -> None:
+    assert await validate(deps, "dag", "2026-12-24", afspraak_plek="tiel") == (
+        {"afspraak_dag": "2026-12-24"},
+        [],
+    )
+
+
+async def test_today_typed_at_geldermalsen(deps: ActionDeps, domain: dict) -> None:
+    found = await typed(deps, domain, ActionAskDag, "vandaag", afspraak_plek="geldermalsen")
+    assert found == '/afspraak_maken{"dag":"2026-12-21"}'
+
+
+async def test_a_day_that_is_not_offered_is_no_answer(deps: ActionDeps, domain: dict) -> None:
+    """Friday 25 December is Christmas: typed, it matches no button and reaches the form,
+    which says it does not understand (the buttons hold the free days)."""
+    assert await typed(deps, domain, ActionAskDag, "25 december", afspraak_plek="tiel") is None
 
 
 async def test_a_new_day_keeps_a_time_on_it_and_drops_one_on_another(deps: ActionDeps) -> None:
@@ -666,7 +718,7 @@ async def test_a_time_button_is_taken(deps: ActionDeps) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "moment"),
+    ("text", "moment"),
     [
         ("14:30", "2026-12-24_14:30"),
         ("18.30", "2026-12-24_18:30"),
@@ -680,11 +732,20 @@ async def test_a_time_button_is_taken(deps: ActionDeps) -> None:
         ("18 uur", "2026-12-24_18:00"),
     ],
 )
-async def test_a_typed_time_is_matched(deps: ActionDeps, typed: str, moment: str) -> None:
-    changes, messages = await validate(
-        deps, "tijd", typed, afspraak_plek="tiel", afspraak_dag="2026-12-24"
+async def test_a_typed_time_is_matched(
+    deps: ActionDeps, domain: dict, text: str, moment: str
+) -> None:
+    found = await typed(
+        deps, domain, ActionAskTijd, text, afspraak_plek="tiel", afspraak_dag="2026-12-24"
     )
-    assert changes == {"afspraak_tijd": moment, "afspraak_dag": "2026-12-24"}
+    assert found == f'/afspraak_maken{{"tijd":"{moment}"}}'
+
+
+async def test_a_time_button_value_is_taken(deps: ActionDeps) -> None:
+    changes, messages = await validate(
+        deps, "tijd", "2026-12-24_14:30", afspraak_plek="tiel", afspraak_dag="2026-12-24"
+    )
+    assert changes == {"afspraak_tijd": "2026-12-24_14:30", "afspraak_dag": "2026-12-24"}
     assert messages == []
 
 
@@ -740,11 +801,23 @@ async def test_an_unclear_time_asks_for_a_button(deps: ActionDeps) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "reason"),
-    [("brief", "brief"), ("een brief", "brief"), ("Kennismaken", "intake"), ("oefenen", "oefenen")],
+    ("text", "reason"),
+    [
+        ("brief", "brief"),
+        ("een brief", "brief"),
+        ("hulp bij een brief", "brief"),  # not the help text: the button's own words
+        ("Kennismaken", "intake"),
+        ("oefenen", "oefenen"),
+    ],
 )
-async def test_a_reason_is_matched(deps: ActionDeps, typed: str, reason: str) -> None:
-    assert await validate(deps, "reden", typed) == ({"afspraak_reden": reason}, [])
+async def test_a_reason_is_matched(deps: ActionDeps, domain: dict, text: str, reason: str) -> None:
+    assert (
+        await typed(deps, domain, ActionAskReden, text) == f'/afspraak_maken{{"reden":"{reason}"}}'
+    )
+
+
+async def test_a_reason_button_value_is_taken(deps: ActionDeps) -> None:
+    assert await validate(deps, "reden", "brief") == ({"afspraak_reden": "brief"}, [])
 
 
 async def test_an_unclear_reason_asks_for_a_button(deps: ActionDeps) -> None:

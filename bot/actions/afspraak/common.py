@@ -127,26 +127,42 @@ class _AfspraakAction(_TaalhuisAction):
             "tijd": local.strftime("%H:%M"),
         }
 
-    def day_buttons(self, days: list[booking.DayChoice], move: bool) -> list[dict[str, str]]:
+    def day_buttons(self, days: list[booking.DayChoice], move: bool) -> list[dict[str, Any]]:
+        """A button per day, with the words a learner may type for it: "morgen", "26
+        november", and the weekday's name for the nearest day of that name only ("dinsdag"
+        on a Monday is tomorrow)."""
         labels = self.deps.taalhuis_labels
         today = self.today()
-        return [
-            {
-                "title": f"📅 {labels.day_button(choice.day, today)}",
-                "payload": payload(CHANGE, keuze=f"d{choice.day.isoformat()}")
-                if move
-                else payload(BOOK, dag=choice.day.isoformat()),
-            }
-            for choice in days
-        ]
+        named: set[int] = set()
+        buttons = []
+        for choice in days:
+            words = [labels.date_words(choice.day)]
+            near = labels.day_word(choice.day, today)
+            if near in (labels.today, labels.tomorrow):
+                words.append(near)
+            if choice.day.weekday() not in named:
+                named.add(choice.day.weekday())
+                words.append(labels.days[choice.day.weekday()].removeprefix("op "))
+            buttons.append(
+                {
+                    "title": f"📅 {labels.day_button(choice.day, today)}",
+                    "payload": payload(CHANGE, keuze=f"d{choice.day.isoformat()}")
+                    if move
+                    else payload(BOOK, dag=choice.day.isoformat()),
+                    "woorden": words,
+                }
+            )
+        return buttons
 
-    def time_buttons(self, times: list[booking.TimeChoice], move: bool) -> list[dict[str, str]]:
+    def time_buttons(self, times: list[booking.TimeChoice], move: bool) -> list[dict[str, Any]]:
+        """A button per time, with the ways it is typed or said ("14:30", "half drie")."""
         return [
             {
                 "title": f"🕙 {choice.starts_at.astimezone(TIMEZONE):%H:%M}",
                 "payload": payload(CHANGE, keuze=f"t{time_value(choice.starts_at)}")
                 if move
                 else payload(BOOK, tijd=time_value(choice.starts_at)),
+                "woorden": said_times(choice.starts_at.astimezone(TIMEZONE)),
             }
             for choice in times
         ]

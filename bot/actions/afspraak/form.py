@@ -3,7 +3,6 @@ answer. The booking itself is in ``boeken``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -22,17 +21,19 @@ from bot.actions.afspraak.common import (
     parse_time,
     phone_value,
     reset_slots,
-    said_times,
     time_value,
 )
 from bot.actions.deps import ActionDeps, telegram_id
 from bot.actions.practice import entity
 from bot.actions.taalhuis import payload
-from bot.practice.matching import best_match
 from bot.store.models import APPOINTMENT_REASONS
 from bot.taalhuis import booking
-from bot.taalhuis.organisation import Location
 from bot.taalhuis.reminders import reminder_time
+
+# Buttons shown, and how far a typed answer may reach past them: the two weeks of days
+# (booking.free_days) and the whole day's times.
+SHOWN_DAYS, TYPED_DAYS = 4, 14
+SHOWN_TIMES, TYPED_TIMES = 6, 48
 
 # --- starting -------------------------------------------------------------------------------
 
@@ -108,9 +109,13 @@ class _AskAction(_AfspraakAction):
     def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         raise NotImplementedError
 
-    def place_buttons(self, leave_out: str | None = None) -> list[dict[str, str]]:
+    def place_buttons(self, leave_out: str | None = None) -> list[dict[str, Any]]:
         return [
-            {"title": f"🏠 {loc.town}", "payload": payload(BOOK, plek=loc.id)}
+            {
+                "title": f"🏠 {loc.town}",
+                "payload": payload(BOOK, plek=loc.id),
+                "woorden": [loc.name],
+            }
             for loc in self.deps.organisation.locations.values()
             if loc.id != leave_out
         ]
@@ -131,10 +136,16 @@ class ActionAskDag(_AskAction):
         location = self.location(tracker.get_slot("afspraak_plek"))
         if location is None:
             return []
-        days = booking.free_days(location, self.deps.appointments, self.deps.clock())
+        days = booking.free_days(
+            location, self.deps.appointments, self.deps.clock(), limit=TYPED_DAYS
+        )
         if days:
+            choices = self.day_buttons(days, move=False)
             dispatcher.utter_message(
-                response="utter_ask_afspraak_dag", buttons=self.day_buttons(days, move=False)
+                response="utter_ask_afspraak_dag",
+                buttons=choices[:SHOWN_DAYS],
+                # The later free days are no buttons, but a typed "5 januari" still counts.
+                json_message={"ook": choices[SHOWN_DAYS:]} if choices[SHOWN_DAYS:] else {},
             )
         else:  # nothing free in the coming two weeks here: the other places, or call
             dispatcher.utter_message(
@@ -154,13 +165,16 @@ class ActionAskTijd(_AskAction):
         if location is None or day is None:
             return []
         now = self.deps.clock()
-        times = booking.free_times(location, self.deps.appointments, day, now)
+        times = booking.free_times(location, self.deps.appointments, day, now, limit=TYPED_TIMES)
         if times:
             labels = self.deps.taalhuis_labels
             other_day = {"title": labels.labels["andere_dag"], "payload": payload(BOOK, dag="0")}
+            choices = self.time_buttons(times, move=False)
             dispatcher.utter_message(
                 response="utter_ask_afspraak_tijd",
-                buttons=[*self.time_buttons(times, move=False), other_day],
+                buttons=[*choices[:SHOWN_TIMES], other_day],
+                # A free time past the six buttons ("zeven uur") still counts when typed.
+                json_message={"ook": choices[SHOWN_TIMES:]} if choices[SHOWN_TIMES:] else {},
             )
             return []
         # The day filled up since it was chosen: the next free days instead.
@@ -215,7 +229,9 @@ class ActionAskHerinnering(_AskAction):
 
 
 class ValidateAfspraakForm(FormValidationAction):
-    """Every value is checked when it is given; a typed answer is matched to the choices."""
+    """Every value is checked when it is given. Typed answers were matched to the buttons
+    before the turn (bot/choices, the question on screen); typed text that reaches a slot
+    here matched none of them."""
 
     def __init__(self, deps: ActionDeps) -> None:
         self.deps = deps
@@ -223,15 +239,6 @@ class ValidateAfspraakForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_afspraak_form"
-
-    def _typed(self, value: Any, options: dict[str, list[str]]) -> str | None:
-        """The option a typed answer means; None for a button of another question."""
-        if value is None or str(value).startswith("/"):
-            return None
-        keys = [key for key, aliases in options.items() for _ in aliases]
-        aliases = [alias for aliases in options.values() for alias in aliases]
-        index = best_match(str(value), aliases)
-        return keys[index] if index is not None else None
 
     def _not_understood(
         self,
@@ -248,11 +255,8 @@ class ValidateAfspraakForm(FormValidationAction):
     ) -> dict[str, Any]:
         locations = self.deps.organisation.locations
         if value not in locations:
-            typed = self._typed(value, {loc.id: [loc.town, loc.name] for loc in locations.values()})
-            if typed is None:
-                self._not_understood(value, dispatcher, "utter_afspraak_plek_onbekend")
-                return {"afspraak_plek": None}
-            value = typed
+            self._not_understood(value, dispatcher, "utter_afspraak_plek_onbekend")
+            return {"afspraak_plek": None}
         changes: dict[str, Any] = {"afspraak_plek": value}
         if tracker.get_slot("requested_slot") in ("afspraak_dag", "afspraak_tijd"):
             changes.update(afspraak_dag=None, afspraak_tijd=None)  # another place: choose again
@@ -267,8 +271,6 @@ class ValidateAfspraakForm(FormValidationAction):
         now = self.deps.clock()
         day = parse_day(value)
         if day is None:
-            day = self._typed_day(value, location, now)
-        if day is None:
             if str(value) != "0":  # "0" is the "another day" button
                 self._not_understood(value, dispatcher)
             return {"afspraak_dag": None, "afspraak_tijd": None}
@@ -282,24 +284,6 @@ class ValidateAfspraakForm(FormValidationAction):
             changes["afspraak_tijd"] = None
         return changes
 
-    def _typed_day(self, value: Any, location: Location, now: datetime) -> date | None:
-        """ "morgen", "donderdag", "26 november": one of the free days, as typed."""
-        labels = self.deps.taalhuis_labels
-        today = self.words.today()
-        days = booking.free_days(location, self.deps.appointments, now, limit=14)
-        options = {
-            choice.day.isoformat(): [
-                labels.day_button(choice.day, today),
-                labels.day_word(choice.day, today).removeprefix("op "),
-                # "dinsdag" on a Monday is tomorrow: the nearest day of that name comes first.
-                labels.days[choice.day.weekday()].removeprefix("op "),
-                labels.date_words(choice.day),
-            ]
-            for choice in days
-        }
-        typed = self._typed(value, options)
-        return date.fromisoformat(typed) if typed else None
-
     async def validate_afspraak_tijd(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any
     ) -> dict[str, Any]:
@@ -308,14 +292,6 @@ class ValidateAfspraakForm(FormValidationAction):
             return {"afspraak_tijd": None}
         now = self.deps.clock()
         moment = parse_time(value)
-        day = parse_day(tracker.get_slot("afspraak_dag"))
-        if moment is None and day is not None:
-            times = booking.free_times(location, self.deps.appointments, day, now, limit=48)
-            typed = self._typed(
-                value,
-                {time_value(t.starts_at): said_times(t.starts_at) for t in times},
-            )
-            moment = parse_time(typed) if typed else None
         if moment is None:
             self._not_understood(value, dispatcher)
             return {"afspraak_tijd": None}
@@ -342,11 +318,8 @@ class ValidateAfspraakForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value in APPOINTMENT_REASONS:
             return {"afspraak_reden": value}
-        reasons = self.deps.taalhuis_labels.reasons
-        typed = self._typed(value, {key: [label, key] for key, label in reasons.items()})
-        if typed is None:
-            self._not_understood(value, dispatcher)
-        return {"afspraak_reden": typed}
+        self._not_understood(value, dispatcher)
+        return {"afspraak_reden": None}
 
     async def validate_afspraak_telefoon(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any
@@ -368,6 +341,3 @@ class ValidateAfspraakForm(FormValidationAction):
             return {"afspraak_herinnering": value}
         self._not_understood(value, dispatcher)
         return {"afspraak_herinnering": None}
-
-
-# The reply keyboard with the contact button goes away once the question is answered.
