@@ -8,7 +8,7 @@ the share of out-of-scope messages that fall back or are asked back.
     .venv/bin/python scripts/nlu_eval.py --set dev config.yml bench/diet-sparse.yml
     .venv/bin/python scripts/nlu_eval.py --set test config.yml --t1 0.4 --t2 0.7
 
-The dev set (tests/nlu/dev.yml) chooses; the test set (heldout.yml, out_of_scope.yml) only
+The dev sets (tests/nlu/dev.yml, dev2.yml) choose; the test set (heldout.yml, out_of_scope.yml) only
 reports. Nothing here is used by the bot at run time.
 """
 
@@ -45,8 +45,13 @@ def examples(block_data: dict) -> list[tuple[str, str]]:
 def load_set(name: str) -> tuple[list[tuple[str, str]], list[str]]:
     nlu = ROOT / "tests" / "nlu"
     if name == "dev":
-        data = yaml.safe_load((nlu / "dev.yml").read_text(encoding="utf-8"))
-        return examples(data), [str(t) for t in data["out_of_scope"]]
+        found: list[tuple[str, str]] = []
+        oos: list[str] = []
+        for path in (nlu / "dev.yml", nlu / "dev2.yml"):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            found += examples(data)
+            oos += [str(t) for t in data["out_of_scope"]]
+        return found, oos
     heldout = yaml.safe_load((nlu / "heldout.yml").read_text(encoding="utf-8"))
     oos = yaml.safe_load((nlu / "out_of_scope.yml").read_text(encoding="utf-8"))
     return examples(heldout), [str(t) for t in oos["out_of_scope"]]

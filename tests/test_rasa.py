@@ -86,7 +86,10 @@ def nlu(model_path):
     return Agent.load(str(model_path))
 
 
-async def test_heldout_intent_accuracy_is_at_least_95_percent(nlu):
+async def test_heldout_intent_accuracy_is_at_least_97_percent(nlu):
+    """Intent accuracy on held-out learner messages: a message counts as wrong when it gets
+    another intent, or falls below the fallback threshold. (Those between the threshold and
+    ASK_BACK_BELOW are asked back; they count as right here when the intent is right.)"""
     examples = heldout_examples()
     wrong = []
     for text, intent in examples:
@@ -95,13 +98,47 @@ async def test_heldout_intent_accuracy_is_at_least_95_percent(nlu):
             wrong.append((text, intent, parsed["intent"]["name"]))
     accuracy = 1 - len(wrong) / len(examples)
     print(f"held-out accuracy {accuracy:.3f} on {len(examples)} messages; wrong: {wrong}")
-    assert len(examples) >= 5 * 21
-    assert accuracy >= 0.95, wrong
+    assert len(examples) >= 500
+    assert accuracy >= 0.97, wrong
 
 
-async def test_out_of_scope_messages_mostly_fall_back(nlu):
+async def test_out_of_scope_messages_fall_back_or_are_asked_back(nlu):
+    """At least 90 % of out-of-scope messages are not acted on: they fall back, or the bot
+    asks "Bedoel je ...?" instead of guessing."""
+    from bot.dialogue.service import ASK_BACK_BELOW, NOT_ASKED_BACK
+
     texts = yaml.safe_load(OUT_OF_SCOPE.read_text(encoding="utf-8"))["out_of_scope"]
-    caught = [(await nlu.parse_message(str(t)))["intent"]["name"] == "nlu_fallback" for t in texts]
-    rate = sum(caught) / len(caught)
-    print(f"out-of-scope fallback rate {rate:.2f} on {len(texts)} messages")
-    assert rate >= 0.6
+    acted_on = []
+    for text in texts:
+        intent = (await nlu.parse_message(str(text)))["intent"]
+        unsure = intent["confidence"] < ASK_BACK_BELOW and intent["name"] not in NOT_ASKED_BACK
+        if intent["name"] != "nlu_fallback" and not unsure:
+            acted_on.append((text, intent["name"]))
+    rate = 1 - len(acted_on) / len(texts)
+    print(f"out-of-scope caught {rate:.3f} on {len(texts)} messages; acted on: {acted_on}")
+    assert len(texts) >= 150
+    assert rate >= 0.9, acted_on
+
+
+def test_no_test_or_dev_message_is_trained_on():
+    """The held-out and dev sets stay out of training (compared without case and spaces)."""
+
+    def normal(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    trained = set()
+    for path in (PROJECT_ROOT / "nlu_data").glob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in data.get("nlu") or []:
+            for line in (block.get("examples") or "").splitlines():
+                trained.add(normal(line.strip().removeprefix("- ")))
+    held = {normal(text) for text, _ in heldout_examples()}
+    held |= {normal(str(t)) for t in yaml.safe_load(OUT_OF_SCOPE.read_text())["out_of_scope"]}
+    for dev in ("dev.yml", "dev2.yml"):
+        data = yaml.safe_load((HELDOUT.parent / dev).read_text(encoding="utf-8"))
+        held |= {normal(str(t)) for t in data["out_of_scope"]}
+        for block in data["nlu"]:
+            held |= {
+                normal(line.strip().removeprefix("- ")) for line in block["examples"].splitlines()
+            }
+    assert sorted(held & trained) == []

@@ -20,9 +20,11 @@ from bot.actions.practice import entity
 
 SOMETHING_ELSE = '/nlu_fallback{"keuze":"anders"}'
 # The responses that say the bot did not understand (the turn before, for "twice in a row").
-MISUNDERSTOOD = frozenset(
-    {"utter_niet_begrepen", "utter_anders_zeggen", "utter_bedoel_je", "utter_niet_begrepen_weer"}
-)
+# Not the offer of a person itself: after it, a third miss is a plain "not understood" again,
+# so the offer does not repeat on every message.
+MISUNDERSTOOD = frozenset({"utter_niet_begrepen", "utter_anders_zeggen", "utter_bedoel_je"})
+# Turns whose buttons are not the learner's question (for asking it again).
+MISSES = MISUNDERSTOOD | {"utter_niet_begrepen_weer", "utter_bedoel_je_ja"}
 
 
 class ActionNietBegrepen(Action):
@@ -56,7 +58,7 @@ class ActionNietBegrepen(Action):
         if isinstance(meanings, list) and self.ask_meaning(dispatcher, tracker, meanings):
             return []
         dispatcher.utter_message(response="utter_niet_begrepen")
-        self.ask_again(dispatcher, previous)
+        self.ask_again(dispatcher, tracker)
         return []
 
     def ask_yes_no(
@@ -102,18 +104,40 @@ class ActionNietBegrepen(Action):
         return True
 
     @staticmethod
-    def ask_again(dispatcher: CollectingDispatcher, previous: list[dict[str, Any]]) -> None:
+    def ask_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """The question that was on screen comes back, so a walk is not lost; without one,
-        the menu."""
-        asked = [m for m in previous if (m.get("data") or {}).get("buttons")]
-        if not asked:
-            dispatcher.utter_message(response="utter_menu")
+        the menu. Turns that were themselves misunderstandings are passed over."""
+        for turn in bot_turns(tracker):
+            if any(_utter_action(m) in MISSES for m in turn):
+                continue
+            asked = [m for m in turn if (m.get("data") or {}).get("buttons")]
+            if not asked:
+                break
+            data = asked[-1].get("data") or {}
+            dispatcher.utter_message(
+                text=asked[-1]["text"],
+                buttons=data["buttons"],
+                json_message=data.get("custom") or {},
+            )
             return
-        message = asked[-1]
-        data = message.get("data") or {}
-        dispatcher.utter_message(
-            text=message["text"], buttons=data["buttons"], json_message=data.get("custom") or {}
-        )
+        dispatcher.utter_message(response="utter_menu")
+
+
+def bot_turns(tracker: Tracker) -> list[list[dict[str, Any]]]:
+    """The bot's messages turn by turn, newest first, before this turn's message."""
+    turns: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] | None = None
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if current is not None and current:
+                turns.append(list(reversed(current)))
+            current = []
+        elif kind == "bot" and current is not None and event.get("text"):
+            current.append(event)
+    if current:
+        turns.append(list(reversed(current)))
+    return turns
 
 
 def _utter_action(message: dict[str, Any]) -> str | None:

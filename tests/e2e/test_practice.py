@@ -762,17 +762,23 @@ MALFORMED = [
 
 
 async def test_malformed_callback_data_gets_a_friendly_answer(learner: Learner) -> None:
-    """Data the bot never made: "not understood", the menu, a notice; the round goes on."""
+    """Data the bot never made: "not understood" and the question again, a notice; the
+    second time in a row, the offer of a person; the round goes on."""
     await learner.ready("nt1")
     await learner.start_theme(THEME, 1)
     exercise = learner.current()
     question = learner.question(exercise)
-    for data in MALFORMED:
+    for index, data in enumerate(MALFORMED):
         replies = await learner.press_raw(question["message_id"], data)
-        assert [text_of(m) for m in replies] == [
-            *said("utter_niet_begrepen", "nt1"),
-            *said("utter_menu", "nt1"),
-        ], data
+        texts = [text_of(m) for m in replies]
+        if index == 0:
+            assert texts == [*said("utter_niet_begrepen", "nt1"), text_of(question)], data
+            assert buttons_of(replies[-1])[:-2] == buttons_of(question)[:-2], data
+        elif index % 2 == 0:  # after the offer of a person: "not understood" once more
+            assert texts[0] == said("utter_niet_begrepen", "nt1")[0], data
+        else:
+            assert texts[0] == said("utter_niet_begrepen_weer", "nt1")[0], data
+            assert "/afspraak_maken" in [b["callback_data"] for b in buttons_of(replies[-1])]
         assert learner.current().seq == exercise.seq, data
     notices = await learner.client.get(f"/api/chats/{learner.chat_id}/messages", since=0)
     expected = load_channel_texts().texts["old_button"]
