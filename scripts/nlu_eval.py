@@ -6,7 +6,7 @@ fallback threshold T1, the share asked back ("Bedoel je ...?", T1 <= confidence 
 the share of out-of-scope messages that fall back or are asked back.
 
     .venv/bin/python scripts/nlu_eval.py --set dev config.yml bench/diet-sparse.yml
-    .venv/bin/python scripts/nlu_eval.py --set test config.yml --t1 0.4 --t2 0.7
+    .venv/bin/python scripts/nlu_eval.py --set test config.yml --t1 0.25 --t2 0.7
 
 The dev sets (tests/nlu/dev.yml, dev2.yml) choose; the test set (heldout.yml, out_of_scope.yml) only
 reports. Nothing here is used by the bot at run time.
@@ -128,7 +128,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("configs", nargs="+", type=Path)
     parser.add_argument("--set", choices=("dev", "test"), default="dev")
-    parser.add_argument("--t1", type=float, nargs="*", default=[0.3, 0.35, 0.4, 0.45, 0.5])
+    parser.add_argument("--t1", type=float, nargs="*", default=[0.2, 0.25, 0.3, 0.35, 0.4])
     parser.add_argument("--t2", type=float, nargs="*", default=[0.5, 0.6, 0.7, 0.8])
     args = parser.parse_args()
     from bot.dialogue import rasa_env

@@ -21,6 +21,10 @@ SHORT_WORD = 3
 MIN_MARGIN = 0.1
 # A text that is a part of a longer button ("nederlands" for "🗣️ Nederlands spreken").
 PART_OF_PHRASE = 0.9
+# Words typed exactly as a run of a longer button ("lezen is lastig", "ik spreek
+# nederlands" for "🗣️ Ik spreek Nederlands, lezen is lastig"): above a near miss of a
+# shorter button ("ik leer nederlands", 0.8) by more than the margin.
+RUN_OF_PHRASE = 0.95
 
 
 @dataclass(frozen=True, order=True)
@@ -48,10 +52,12 @@ def score(typed: str, phrase: str) -> Score:
         return NO_MATCH
     if typed == phrase:
         return Score(1.0, True)
+    words, wanted = typed.split(), phrase.split()
+    if _run_of(words, wanted):
+        return Score(RUN_OF_PHRASE, True)
     whole = ratio(typed, phrase)
     if whole >= MIN_RATIO:
         return Score(whole, True)
-    words, wanted = typed.split(), phrase.split()
     if len(words) < len(wanted) and all(len(w) > SHORT_WORD for w in words):
         if all(any(w == p or ratio(w, p) >= WINDOW_RATIO for p in wanted) for w in words):
             return Score(PART_OF_PHRASE, True)
@@ -66,6 +72,15 @@ def score(typed: str, phrase: str) -> Score:
     if best < WINDOW_RATIO and size > 1 and _all_words_in(wanted, words):
         best = PART_OF_PHRASE  # "nederlands leren spreken" holds "nederlands spreken"
     return Score(best, False) if best >= WINDOW_RATIO else NO_MATCH
+
+
+def _run_of(words: list[str], wanted: list[str]) -> bool:
+    """Are two or more words, one of them longer than a short word, a run inside
+    ``wanted``?"""
+    size = len(words)
+    if size < 2 or size >= len(wanted) or all(len(w) <= SHORT_WORD for w in words):
+        return False
+    return any(wanted[i : i + size] == words for i in range(len(wanted) - size + 1))
 
 
 def _all_words_in(wanted: list[str], words: list[str]) -> bool:

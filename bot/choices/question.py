@@ -27,6 +27,10 @@ _INTENT = re.compile(r"^/([a-z_]+)")
 OVERRULE_CONFIDENCE = 0.8
 # The NLU's yes or no counts for a yes/no question from this confidence on.
 YES_NO_CONFIDENCE = 0.6
+# Commands that win over any button (stop, help, again, slower, "vergeet mij"). Other
+# control intents (sound, settings, a person) win too, except over a whole answer that is
+# a button's words, typo and all: "latr kiezen" at the intake is "⏰ Later kiezen".
+FIRM_INTENTS = frozenset({"stoppen", "hulp", "herhalen", "langzamer", "gegevens_wissen"})
 
 
 @dataclass(frozen=True)
@@ -209,13 +213,14 @@ def understand(
     held = _holds_phrase(question, typed) if not negated else None
     if held is not None:  # "ik wil hulp bij een brief": the button's own words, in full
         return Outcome(held.payload, how="woorden")
+    found, whole = _by_words(question, typed)
     if nlu.intent in control_intents and nlu.confidence >= control_confidence:
-        return NOTHING
+        if nlu.intent in FIRM_INTENTS or not (whole and found and found.meaning is None):
+            return NOTHING  # "latr kiezen" is "⏰ Later kiezen", not the settings
     numbered = _by_number(question, text, vocabulary)
     if numbered is not None:
         return Outcome(numbered.payload, how="nummer")
     other = _sure_of_other(question, nlu)
-    found, whole = _by_words(question, typed)
     if found is not None and not whole and negated:
         found = None  # "ik wil niet naar tiel" chooses no Tiel
     if found is not None and found.meaning is None and (whole or not other):
@@ -268,12 +273,16 @@ def _sure_of_other(question: Question, nlu: Understanding) -> bool:
 
 
 def _by_number(question: Question, text: str, vocabulary: Vocabulary) -> Choice | None:
-    """ "2", "de tweede", "nummer 2", "de laatste": a button by its place. Not where the
-    buttons' own words hold digits (times, dates): there "2" may mean two o'clock."""
+    """ "2", "de tweede", "nummer 2", "de laatste": a button by its place. Where the
+    buttons' own words hold digits (times, dates), "2" or "twee" may mean two o'clock or
+    the 2nd, so there only "de tweede" and "nummer 2" count."""
     numbered = sorted((c for c in question.choices if c.number), key=lambda c: c.number or 0)
-    if not numbered or any(any(ch.isdigit() for w in c.words for ch in w) for c in numbered):
+    if not numbered:
         return None
     said = normalise(text, articles=True)
+    digits = any(ch.isdigit() for c in numbered for w in c.words for ch in w)
+    if digits and (said in vocabulary.cardinals or said in vocabulary.last):
+        return None  # "de laatste" time may be meant, and the last button is "Andere dag"
     if said in vocabulary.last:
         return numbered[-1]
     place = vocabulary.numbers.get(said)

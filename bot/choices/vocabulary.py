@@ -21,6 +21,7 @@ class Vocabulary:
     yes_no: YesNoWords
     numbers: dict[str, int]
     last: frozenset[str]
+    cardinals: frozenset[str]  # "2", "twee": a place only where no button holds digits
     always: frozenset[str]
     labels: dict[str, str]
     meanings: dict[str, str]  # intent -> the "Bedoel je ...?" button label
@@ -63,6 +64,7 @@ def load_vocabulary(path: Path = KEUZES_FILE) -> Vocabulary:
         yes_no=yes_no,
         numbers=numbers,
         last=frozenset(normalise(str(w), articles=True) for w in data["laatste"]),
+        cardinals=frozenset(w for w in numbers if w.isdigit() or w in _words(data["telwoorden"])),
         always=_words(data["altijd"]) | {normalise(str(w), articles=True) for w in data["altijd"]},
         labels={str(k): str(v) for k, v in data["labels"].items()},
         meanings={str(k): str(v) for k, v in data["bedoelingen"].items()},

@@ -81,9 +81,10 @@ def polarity(text: str, topic: tuple[str, ...], words: YesNoWords) -> str | None
     # "zeker niet", "echt wel": an intensifier takes the side of the other word.
     yes = any(t in words.yes_in_sentence and not (no and t in INTENSIFIERS) for t in tokens)
     if tokens and not doubt and tokens[0] in STRONG:
-        if "maar" in tokens:  # "ja maar niet altijd"
-            return DOUBT
-        return STRONG[tokens[0]]
+        first = STRONG[tokens[0]]
+        if "maar" in tokens and _turns(tokens[tokens.index("maar") + 1 :], first, words):
+            return DOUBT  # "ja maar niet altijd"; not "nee toch maar niet"
+        return first
     if doubt or (yes and no):
         return DOUBT
     if no:
@@ -93,6 +94,13 @@ def polarity(text: str, topic: tuple[str, ...], words: YesNoWords) -> str | None
     if any(_says_back(tokens, word) for word in topic):
         return YES
     return None
+
+
+def _turns(after: list[str], first: str, words: YesNoWords) -> bool:
+    """Does what follows "maar" take the other side (or is there nothing after it)?"""
+    no = any(t in words.no_in_sentence for t in after)
+    yes = any(t in words.yes_in_sentence for t in after)
+    return not after or (no if first == YES else yes and not no)
 
 
 def squeeze(text: str) -> str:

@@ -313,13 +313,20 @@ def test_a_sentence_that_says_yes_or_no(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("ja wis alles", "/bevestigen"), ("nee, niet wissen", "/ontkennen")],
+    [
+        ("ja wis alles", "/bevestigen"),
+        ("nee, niet wissen", "/ontkennen"),
+        ("nee toch maar niet", "/ontkennen"),  # "maar" that does not turn the no around
+    ],
 )
 def test_the_erase_confirmation(text: str, expected: str) -> None:
     assert ask(ERASE, text).payload == expected
 
 
-@pytest.mark.parametrize("text", ["ik weet het niet", "misschien", "ja maar niet altijd"])
+@pytest.mark.parametrize(
+    "text",
+    ["ik weet het niet", "misschien", "ja maar niet altijd", "nee maar wel later", "ja maar"],
+)
 def test_a_doubt_is_unclear_not_a_yes_or_a_no(text: str) -> None:
     outcome = ask(MEMBERSHIP, text)
     assert outcome == Outcome(payload=None, unclear=True, how="twijfel")
@@ -434,10 +441,41 @@ def test_two_buttons_named_is_no_match(messages: list, text: str) -> None:
     assert ask(messages, text) == Outcome()
 
 
-def test_no_numbers_when_the_buttons_hold_digits() -> None:
-    """ "2" with times on screen may mean two o'clock: not the second button (10:30)."""
-    for text in ("1", "2", "de eerste", "de laatste"):
+def test_no_bare_numbers_when_the_buttons_hold_digits() -> None:
+    """ "2" with times on screen may mean two o'clock: not the second button (10:30). An
+    ordinal is a place all the same; "de laatste" is not (the last button is "Andere dag")."""
+    for text in ("1", "2", "de laatste"):
         assert ask(TIMES, text) == Outcome(), text
+    assert ask(TIMES, "de eerste") == Outcome(TIME["10:00"]["payload"], how="nummer")
+    assert ask(TIMES, "nummer 2") == Outcome(TIME["10:30"]["payload"], how="nummer")
+
+
+DAYS = [
+    message(
+        "Welke dag past jou? 📅",
+        [
+            {
+                "title": "📅 Morgen 4 december",
+                "payload": payload("afspraak_maken", dag="2026-12-04"),
+                "woorden": ["4 december", "morgen", "vrijdag"],
+            },
+            {
+                "title": "📅 Woensdag 9 december",
+                "payload": payload("afspraak_maken", dag="2026-12-09"),
+                "woorden": ["9 december", "woensdag"],
+            },
+        ],
+    )
+]
+
+
+def test_a_day_by_its_place_its_date_or_its_name() -> None:
+    second = payload("afspraak_maken", dag="2026-12-09")
+    assert ask(DAYS, "de tweede") == Outcome(second, how="nummer")
+    assert ask(DAYS, "2e") == Outcome(second, how="nummer")
+    assert ask(DAYS, "woensdag").payload == second
+    assert ask(DAYS, "9 december").payload == second
+    assert ask(DAYS, "4") == Outcome(), "4 may be the 4th of December, not a place"
 
 
 def test_a_time_as_it_is_typed_or_said() -> None:
@@ -656,3 +694,37 @@ def test_what_the_bot_showed_about_the_learner_stays_out_of_the_question() -> No
     assert question is not None
     assert question.topic == ()  # "alles" says nothing of a topic
     assert not {"tiel", "morgen", "10", "telefoon", "afspraak"} & _tokens(question.to_json())
+
+
+INTAKE = [
+    message(
+        "Hoe wil je oefenen? Kies wat bij je past.",
+        [
+            {"title": "🌍 Ik leer Nederlands", "payload": payload("instellingen", profiel="nt2")},
+            {
+                "title": "🗣️ Ik spreek Nederlands, lezen is lastig",
+                "payload": payload("instellingen", profiel="nt1"),
+            },
+            {"title": "⏰ Later kiezen", "payload": payload("instellingen", keuze="later")},
+        ],
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "profile"),
+    [("lezen is lastig", "nt1"), ("ik spreek nederlands", "nt1"), ("ik leer nederlands", "nt2")],
+)
+def test_a_run_of_a_long_buttons_words_is_that_button(text: str, profile: str) -> None:
+    """ "ik spreek nederlands" is the start of the long button, not a near miss of "Ik leer
+    Nederlands"."""
+    assert ask(INTAKE, text).payload == payload("instellingen", profiel=profile)
+
+
+def test_a_typo_of_a_button_beats_a_soft_command_but_not_stop() -> None:
+    """The NLU reads "latr kiezen" as the settings (0.75): the button still wins. "stop"
+    in any form never is an answer."""
+    settings = Understanding("instellingen", 0.75)
+    later = payload("instellingen", keuze="later")
+    assert ask(INTAKE, "latr kiezen", nlu=settings).payload == later
+    assert ask(INTAKE, "ik wil stoppen", nlu=Understanding("stoppen", 0.9)) == Outcome()

@@ -112,7 +112,7 @@ def test_another_config_gives_another_model(root: Path, tmp_path: Path) -> None:
     baseline.write_text(
         (root / "config.yml")
         .read_text(encoding="utf-8")
-        .replace("threshold: 0.35", "threshold: 0.5")
+        .replace("threshold: 0.25", "threshold: 0.5")
     )
     assert "threshold: 0.5" in baseline.read_text()
     assert fingerprint(root, baseline) != fingerprint(root)
