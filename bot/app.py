@@ -9,11 +9,16 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
+import socket
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.settings import Settings
@@ -23,6 +28,23 @@ from bot.store.repositories import Analytics, Users, VoiceClips
 logger = logging.getLogger(__name__)
 
 EMULATOR_TOKEN = "123456:emulator-token-for-local-use-only"
+# This process, as the owner of the inbox and outbox rows it holds under a lease.
+PROCESS = f"{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+# Any fixed number: the PostgreSQL advisory lock under which one starting process at a time
+# brings the schema up to date (two starting at once would both create the same tables).
+SCHEMA_LOCK = 7_416_203
+
+
+@contextlib.contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time migrates and creates Rasa's tables."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.begin() as guard:  # released when this transaction ends
+        guard.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        yield
 
 
 @dataclass
@@ -37,6 +59,8 @@ class Store:
     organisation: Any
     questions: Any
     vocabulary: Any
+    inbox: Any
+    outbox: Any
 
     def close(self) -> None:
         self.engine.dispose()
@@ -64,13 +88,16 @@ def open_store(settings: Settings) -> Store:
     from bot.practice.service import Practice
     from bot.practice.texts import load_practice_texts
     from bot.store.appointments import Appointments
+    from bot.store.inbox import Inbox
+    from bot.store.outbox import Outbox
     from bot.store.practice import PracticeStore
     from bot.store.questions import OpenQuestions
     from bot.taalhuis.organisation import load_organisation
     from bot.tone.profiles import load_profiles
 
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    with _schema_lock(engine):
+        migrate(engine)
     sessions = make_sessionmaker(engine)
     analytics = Analytics(sessions, settings.secret_key.get())
     practice = Practice(load_bank(), PracticeStore(sessions, analytics), load_practice_texts())
@@ -85,6 +112,8 @@ def open_store(settings: Settings) -> Store:
         organisation=load_organisation(),
         questions=OpenQuestions(sessions),
         vocabulary=load_vocabulary(),
+        inbox=Inbox(sessions, PROCESS),
+        outbox=Outbox(sessions, PROCESS),
     )
 
 
@@ -106,10 +135,21 @@ def ensure_model(settings: Settings, progress: bool = True) -> Path:
 def _lock_store(settings: Settings) -> Any:
     from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
 
+    from bot.store.inbox import LEASE
+
     if not settings.redis_url:
         return InMemoryLockStore()
+
+    class LeasedRedisLockStore(RedisLockStore):
+        """Tickets live as long as an inbox lease, not Rasa's 60 s: a turn cut off by a
+        process that died holds up its chat no longer than the takeover of its update."""
+
+        def issue_ticket(self, conversation_id: str, lock_lifetime: float = 60) -> int:
+            lifetime = min(lock_lifetime, LEASE.total_seconds())
+            return super().issue_ticket(conversation_id, lifetime)
+
     url = make_url(settings.redis_url)
-    return RedisLockStore(
+    return LeasedRedisLockStore(
         host=url.host or "localhost",
         port=url.port or 6379,
         db=int(url.database or 1),
@@ -141,7 +181,8 @@ def open_dialogue(settings: Settings, store: Store, model: Path) -> Any:
     from bot.dialogue.tracker_store import WindowedSQLTrackerStore
     from bot.telegram.replies import keyboard_choices
 
-    tracker_store = WindowedSQLTrackerStore(store.engine, store.analytics)
+    with _schema_lock(store.engine):  # its tables are made on first use
+        tracker_store = WindowedSQLTrackerStore(store.engine, store.analytics)
     agent = Agent.load(
         str(model),
         tracker_store=tracker_store,
@@ -218,18 +259,29 @@ class Bot:
     dialogue: Any
     application: Any
     emulator: Any = None
+    delivery: Any = None
+    poller: Any = None
+    web: Any = None  # the aiohttp runner of the bot's web server
+    base_url: str | None = None  # where the web server is reached
 
     async def stop(self) -> None:
         with contextlib.suppress(Exception):
             if self.application.updater and self.application.updater.running:
                 await self.application.updater.stop()
+        if self.poller is not None:
+            with contextlib.suppress(Exception):
+                await self.poller.stop()
+        if self.delivery is not None:
+            with contextlib.suppress(Exception):
+                await self.delivery.stop()
         with contextlib.suppress(Exception):
             if self.application.running:
                 await self.application.stop()
         with contextlib.suppress(Exception):
             await self.application.shutdown()
-        if self.emulator is not None:
-            await self.emulator.stop()
+        if self.web is not None:
+            with contextlib.suppress(Exception):
+                await self.web.cleanup()
         self.speech.close()
         self.store.close()
 
@@ -241,7 +293,8 @@ async def start_bot(
     with_emulator: bool | None = None,
     reminder_interval: float | None = None,
 ) -> Bot:
-    """Open every service and start polling; the caller awaits ``Bot.stop``.
+    """Open every service and start receiving (polling, or the webhook); the caller awaits
+    ``Bot.stop``.
 
     ``reminder_interval`` (seconds) is how often due appointment reminders are sent; tests
     make it short.
@@ -250,8 +303,14 @@ async def start_bot(
 
     rasa_env.prepare()
     from bot.content import load_channel_texts
+    from bot.store.retention import Retention
+    from bot.taalhuis.organisation import TIMEZONE
     from bot.telegram.application import build_application, set_commands
+    from bot.telegram.delivery import Delivery
     from bot.telegram.handlers import Channel
+    from bot.telegram.housekeeping import schedule_retention
+    from bot.telegram.outbox import OutboxSender
+    from bot.telegram.polling import Leader, Poller
     from bot.telegram.reminders import DEFAULT_INTERVAL, ReminderJob, schedule_reminders
     from bot.telegram.replies import Replier
 
@@ -262,14 +321,10 @@ async def start_bot(
     # The model's objects live as long as the process: keep the collector from rescanning them.
     gc.collect()
     gc.freeze()
-    emulator = None
-    base_url = settings.telegram_base_url
+    holder: dict[str, Any] = {}
+    web_runner, web_url, emulator = await _start_web(settings, with_emulator, holder)
+    base_url = f"{web_url}/bot" if emulator is not None else settings.telegram_base_url
     token = settings.telegram_token.get() if settings.telegram_token else EMULATOR_TOKEN
-    if with_emulator:
-        from bot.emulator.server import start as start_emulator
-
-        emulator = await start_emulator(settings.host, settings.port)
-        base_url = f"{emulator.base_url}/bot"
     texts = load_channel_texts()
     replier = Replier(speech, texts, progress_pictures(store), calendar_files(store, texts))
     channel = Channel(dialogue, replier, store.users, store.profiles)
@@ -280,25 +335,102 @@ async def start_bot(
         base_url=base_url,
         overall_rate=settings.rate_limit_overall,
         group_rate_per_minute=settings.rate_limit_group_per_minute,
+        updater=settings.delivery == "updater",
     )
-    bot = Bot(store, speech, dialogue, application, emulator)
+    shared = (
+        bool(settings.redis_url) or make_url(settings.database_url).get_backend_name() != "sqlite"
+    )
+    delivery = Delivery(
+        application,
+        store.inbox,
+        channel.failure_of,
+        channel.tell_failure,
+        shared=shared,
+        turns_at_once=settings.turns_at_once,
+    )
+    bot = Bot(store, speech, dialogue, application, emulator, delivery, web=web_runner,
+              base_url=web_url)  # fmt: skip
     try:
         await application.initialize()
         await set_commands(application, texts)
         await application.start()
-        await application.updater.start_polling(
-            allowed_updates=["message", "edited_message", "callback_query"],
-            drop_pending_updates=False,
-            timeout=30,
-        )
+        holder["delivery"] = delivery
+        if settings.delivery == "updater":  # the benchmark's "before": nothing is kept
+            bot.delivery = None
+            await application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, timeout=30
+            )
+        elif settings.webhook:
+            await _set_webhook(application, settings, web_url, emulator is not None)
+            await delivery.start(steal=not shared)
+        else:
+            await application.bot.delete_webhook(drop_pending_updates=False)
+            leader = Leader(settings.redis_url, PROCESS) if settings.redis_url else None
+            if leader is None:
+                await delivery.start(steal=True)
+            bot.poller = Poller(application.bot, delivery, ALLOWED_UPDATES, leader=leader)
+            bot.poller.start()
+        sender = OutboxSender(store.outbox, replier, settings.quiet_hours, TIMEZONE)
         reminders = ReminderJob(
-            store.appointments, store.users, store.profiles, replier, store.organisation
+            store.appointments, store.users, store.profiles, replier, store.organisation, sender
         )
         schedule_reminders(application, reminders, reminder_interval or DEFAULT_INTERVAL)
+        schedule_retention(application, Retention(store.engine, settings.retention_days))
     except BaseException:
         await bot.stop()
         raise
     return bot
+
+
+async def _start_web(
+    settings: Settings, with_emulator: bool, holder: dict[str, Any]
+) -> tuple[Any, str | None, Any]:
+    """The bot's web server: the emulator (without a token) and the webhook endpoint
+    (webhook mode). Returns its runner, its base URL and the emulator (or None)."""
+    from aiohttp import web
+
+    from bot.telegram.webhook import add_webhook, webhook_path
+    from bot.web import start_site
+
+    if not with_emulator and not settings.webhook:
+        return None, None, None
+    if with_emulator:
+        from bot.emulator.botapi import EMULATOR_KEY
+        from bot.emulator.server import create_app
+
+        app = create_app()
+    else:
+        app = web.Application()
+    if settings.webhook and settings.webhook_url and settings.webhook_secret:
+        path = webhook_path(settings.webhook_url)
+        add_webhook(app, path, settings.webhook_secret.get(), lambda: holder.get("delivery"))
+    runner, base_url = await start_site(app, settings.host, settings.port)
+    if not with_emulator:
+        logger.info("Web server on %s", base_url)
+        return runner, base_url, None
+    from bot.emulator.server import Running
+
+    logger.info("Telegram emulator and web chat on %s", base_url)
+    return runner, base_url, Running(base_url, app[EMULATOR_KEY], runner)
+
+
+async def _set_webhook(
+    application: Any, settings: Settings, web_url: str | None, local: bool
+) -> None:
+    """setWebhook with the secret; against the emulator, at this server's own address."""
+    from bot.telegram.webhook import webhook_path
+
+    assert settings.webhook_url and settings.webhook_secret
+    url = settings.webhook_url
+    if local and web_url:
+        url = web_url + webhook_path(url)
+    await application.bot.set_webhook(
+        url,
+        secret_token=settings.webhook_secret.get(),
+        allowed_updates=ALLOWED_UPDATES,
+        drop_pending_updates=False,
+    )
+    logger.info("Webhook mode: Telegram delivers to %s", webhook_path(url))
 
 
 async def serve(settings: Settings, model: Path) -> None:
@@ -307,7 +439,8 @@ async def serve(settings: Settings, model: Path) -> None:
     if bot.emulator is not None:
         print(f"Taalmaatje is ready. Open the web chat: {bot.emulator.base_url}/", flush=True)
     else:
-        print("Taalmaatje is ready and polling the Bot API.", flush=True)
+        how = "taking updates by webhook" if settings.webhook else "polling the Bot API"
+        print(f"Taalmaatje is ready and {how}.", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -325,6 +458,9 @@ def run(settings: Settings) -> int:
 
     secrets = [settings.telegram_token.get()] if settings.telegram_token else []
     logging_setup.configure(secrets=secrets)
+    # Importing Rasa drops the root logger to WARNING; the bot's own INFO lines (which process
+    # polls, which stands by, what was taken over) must still reach the operator.
+    logging.getLogger("bot").setLevel(logging.INFO)
     model = ensure_model(settings)
     asyncio.run(serve(settings, model))
     return 0

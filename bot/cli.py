@@ -239,6 +239,85 @@ def cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply the retention rules now (bot/store/retention.py); --dry-run only counts."""
+    from datetime import datetime, timezone
+
+    from bot.store.db import make_engine, migrate
+    from bot.store.retention import Retention
+
+    engine = make_engine(settings.database_url)
+    try:
+        try:
+            retention = Retention(engine, settings.retention_days)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        migrate(engine)
+        now = datetime.now(timezone.utc)
+        counts = retention.purge(now, dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    cutoff = retention.cutoff(now)
+    if args.json:
+        print(
+            json.dumps({"dry_run": args.dry_run, "cutoff": cutoff.isoformat(), "deleted": counts})
+        )
+        return 0
+    print(
+        f"Retention: {settings.retention_days} days, cutoff {cutoff:%Y-%m-%d %H:%M} UTC. "
+        + ("Would delete (dry run, nothing was deleted):" if args.dry_run else "Deleted:")
+    )
+    labels = {
+        "tracker_idle": "conversation events of conversations idle since the cutoff",
+        "tracker_ended": "conversation events of ended sessions, older than the cutoff",
+        "inbox_done": "handled updates (inbox)",
+        "inbox_quarantine": "quarantined updates (inbox)",
+        "outbox": "sent or failed messages (outbox)",
+        "open_questions": "questions on screen, unchanged since the cutoff",
+    }
+    for name, count in counts.items():
+        print(f"  {labels.get(name, name)}: {count}")
+    return 0
+
+
+def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
+    """What waits in the inbox or was set aside (--quarantine): ids, kinds, errors and
+    times, never an update's content."""
+    from bot.store.db import make_engine, make_sessionmaker, migrate
+    from bot.store.inbox import Inbox
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        inbox = Inbox(make_sessionmaker(engine), "cli")
+        rows = inbox.listing("quarantine" if args.quarantine else None)
+        counts = inbox.counts()
+    finally:
+        engine.dispose()
+    if args.json:
+        listed = [
+            {
+                "update_id": r.update_id, "kind": r.kind, "status": r.status,
+                "attempts": r.attempts, "error": r.error,
+                "received_at": r.received_at.isoformat() + "Z",
+            }
+            for r in rows
+        ]  # fmt: skip
+        print(json.dumps({"counts": counts, "updates": listed}))
+        return 0
+    shown = ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))
+    print(f"Inbox: {shown or 'empty'}.")
+    what = "set aside (quarantine)" if args.quarantine else "not done"
+    print(f"{len(rows)} {what}" + (":" if rows else "."))
+    for r in rows:
+        print(
+            f"  {r.update_id}  {r.kind:<16} {r.status:<10} tries {r.attempts}  "
+            f"{r.error or '-':<24} {r.received_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    return 0
+
+
 def cmd_emulator(settings: Settings, args: argparse.Namespace) -> int:
     from bot.emulator.server import serve_forever
 
@@ -305,6 +384,18 @@ def build_parser() -> argparse.ArgumentParser:
     afspraken.add_argument("--json", action="store_true", help="one JSON object")
     afspraken.set_defaults(func=cmd_appointments)
 
+    privacy = sub.add_parser("privacy", help="what is stored, and for how long")
+    privacy_sub = privacy.add_subparsers(dest="privacy_command", required=True)
+    purge = privacy_sub.add_parser("purge", help="apply the retention rules now (see README)")
+    purge.add_argument("--dry-run", action="store_true", help="only count what would go")
+    purge.add_argument("--json", action="store_true", help="one JSON object")
+    purge.set_defaults(func=cmd_privacy_purge)
+
+    inbox = sub.add_parser("inbox", help="updates that wait, or were set aside (no texts)")
+    inbox.add_argument("--quarantine", action="store_true", help="only those set aside")
+    inbox.add_argument("--json", action="store_true")
+    inbox.set_defaults(func=cmd_inbox)
+
     emulator = sub.add_parser("emulator", help="only the local Telegram emulator and web chat")
     emulator.add_argument("--host")
     emulator.add_argument("--port", type=int)
@@ -321,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--turns", type=int, default=20, help="turns per learner in the load test")
     bench.add_argument("--long", type=int, default=300, help="turns in the long conversation")
     bench.add_argument("--no-baseline", action="store_true", help="skip the DIET+TED baseline")
+    bench.add_argument(
+        "--crash-learners", type=int, default=30, help="learners in the crash figure (0: skip it)"
+    )
+    bench.add_argument("--kills", type=int, default=3, help="SIGKILLs in the crash figure")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -9,6 +9,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,17 @@ def _secret_key(var_dir: Path, env: Mapping[str, str]) -> Secret:
     return Secret(path.read_text().strip())
 
 
+def _quiet_hours(value: str) -> tuple[time, time]:
+    """ "21:00-08:00": from, until (local time, Europe/Amsterdam); may cross midnight."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError:
+        raise ValueError(
+            f"TAALMAATJE_QUIET_HOURS must look like 21:00-08:00, not {value!r}"
+        ) from None
+    return start, end
+
+
 def _number(env: Mapping[str, str], name: str, default: str, kind: type = int) -> Any:
     value = env.get(name, default)
     try:
@@ -81,6 +93,19 @@ class Settings:
     models_dir: Path = PROJECT_ROOT / "models"
     # The Rasa config to train with; the benchmark points it at the DIET+TED baseline.
     config_path: Path = PROJECT_ROOT / "config.yml"
+    # Webhook mode instead of long polling when both are set.
+    webhook_url: str | None = None
+    webhook_secret: Secret | None = None
+    public_url: str | None = None
+    # No message on the bot's own initiative in these hours (local time).
+    quiet_hours: tuple[time, time] = (time(21, 0), time(8, 0))
+    # Conversation texts (Rasa's tracker events) are kept this many days after their session.
+    retention_days: int = 30
+    # "inbox" (durable, the default), or "updater": python-telegram-bot's own Updater, which
+    # loses what was fetched on a crash; only for the benchmark's before/after comparison.
+    delivery: str = "inbox"
+    # Turns one process handles at once (bot/telegram/delivery.py TURNS_AT_ONCE).
+    turns_at_once: int = 2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, root: Path | None = None) -> Settings:
@@ -91,6 +116,10 @@ class Settings:
         if tts not in TTS_MODES:
             raise ValueError(f"TAALMAATJE_TTS must be one of {', '.join(TTS_MODES)}, not {tts!r}")
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if env.get("TELEGRAM_WEBHOOK_URL") and not env.get("TELEGRAM_WEBHOOK_SECRET"):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET (any long random text)"
+            )
         return cls(
             root=root,
             telegram_token=Secret(token) if token else None,
@@ -107,4 +136,16 @@ class Settings:
             audio_dir=Path(env.get("TAALMAATJE_AUDIO_DIR") or root / "audio"),
             models_dir=Path(env.get("TAALMAATJE_MODELS_DIR") or root / "models"),
             config_path=Path(env.get("TAALMAATJE_CONFIG") or root / "config.yml"),
+            webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+            webhook_secret=Secret(s) if (s := env.get("TELEGRAM_WEBHOOK_SECRET", "")) else None,
+            public_url=env.get("TAALMAATJE_PUBLIC_URL") or None,
+            quiet_hours=_quiet_hours(env.get("TAALMAATJE_QUIET_HOURS") or "21:00-08:00"),
+            retention_days=_number(env, "TAALMAATJE_RETENTION_DAYS", "30"),
+            delivery="updater" if env.get("TAALMAATJE_DELIVERY") == "updater" else "inbox",
+            turns_at_once=_number(env, "TAALMAATJE_TURNS_AT_ONCE", "2"),
         )
+
+    @property
+    def webhook(self) -> bool:
+        """Webhook mode: a URL and a secret (a webhook without a secret is refused)."""
+        return bool(self.webhook_url and self.webhook_secret)

@@ -2,7 +2,9 @@
 
 Any token is accepted. Replies have Telegram's shapes and error texts, so the bot's own error
 handling (400 wrong file identifier, 429 retry_after, message not modified) is exercised as in
-production. Faults set through the control API are applied here, after the body is read.
+production. Faults set through the control API are applied here, after the body is read and
+before the method runs, so a failed call has no effect. With a webhook set, one task POSTs the
+pending updates to it (`deliver_webhook`).
 """
 
 from __future__ import annotations
@@ -10,16 +12,27 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from bot.emulator import media, objects
 from bot.emulator.params import BotApiError, Params, Upload, bad_request, read_params
-from bot.emulator.state import BOT_USER, CallbackQuery, ChatLog, Emulator, StoredMessage
+from bot.emulator.state import (
+    BOT_USER,
+    CallbackQuery,
+    ChatLog,
+    Emulator,
+    Fault,
+    StoredMessage,
+    Webhook,
+)
 
 EMULATOR_KEY = web.AppKey("emulator", Emulator)
 Method = Callable[[Emulator, Params], Awaitable[Any]]
@@ -43,6 +56,17 @@ _MARKUP_FLAGS = (
     "selective",
 )
 _BUTTON_FLAGS = ("request_contact", "request_location")
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+DELIVERY_TIMEOUT = aiohttp.ClientTimeout(total=10)
+FIRST_RETRY = 0.5  # seconds; doubles after each failed delivery, up to LAST_RETRY
+LAST_RETRY = 5.0
+IDLE_CHECK = 30.0
+logger = logging.getLogger(__name__)
 
 
 def _chat(emulator: Emulator, params: Params) -> ChatLog:
@@ -199,14 +223,21 @@ async def get_me(emulator: Emulator, params: Params) -> Any:
     return objects.GET_ME
 
 
-async def get_updates(emulator: Emulator, params: Params) -> Any:
-    """Long-poll: answer at once when updates are pending, else hold up to `timeout` seconds."""
-    offset = params.get_int("offset")
-    limit = min(max(params.get_int("limit", 100) or 100, 1), 100)
-    timeout = max(params.get_int("timeout", 0) or 0, 0)
+def _allowed_updates(emulator: Emulator, params: Params) -> None:
+    """getUpdates and setWebhook share one allowed_updates setting, as on Telegram."""
     allowed = params.get_json("allowed_updates")
     if isinstance(allowed, list):
         emulator.allowed_updates = frozenset(allowed) if allowed else None
+
+
+async def get_updates(emulator: Emulator, params: Params) -> Any:
+    """Long-poll: answer at once when updates are pending, else hold up to `timeout` seconds."""
+    if emulator.webhook is not None:
+        raise BotApiError(409, WEBHOOK_CONFLICT)
+    offset = params.get_int("offset")
+    limit = min(max(params.get_int("limit", 100) or 100, 1), 100)
+    timeout = max(params.get_int("timeout", 0) or 0, 0)
+    _allowed_updates(emulator, params)
     if offset is not None:
         emulator.confirm_updates(offset)
     # A newer getUpdates ends older ones with 409, as Telegram does for two running bots.
@@ -216,6 +247,8 @@ async def get_updates(emulator: Emulator, params: Params) -> Any:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
+        if emulator.webhook is not None:  # set while this call waited
+            raise BotApiError(409, WEBHOOK_CONFLICT)
         if emulator.poll_generation != generation:
             raise BotApiError(
                 409,
@@ -232,19 +265,93 @@ async def get_updates(emulator: Emulator, params: Params) -> Any:
 async def delete_webhook(emulator: Emulator, params: Params) -> Any:
     if params.get_bool("drop_pending_updates"):
         emulator.updates.clear()
+    emulator.use_webhook(None)
     return True
 
 
+def _webhook(params: Params) -> Webhook | None:
+    """The webhook setWebhook asks for (None for an empty url), checked before any effect.
+
+    Unlike Telegram, plain http and any port are accepted: test webhooks run on loopback."""
+    url = (params.get_str("url") or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.get_str("secret_token") or None
+    if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+        raise bad_request("secret token contains unallowed characters")
+    max_connections = min(max(params.get_int("max_connections", 40) or 40, 1), 100)
+    return Webhook(url, secret, max_connections)
+
+
 async def set_webhook(emulator: Emulator, params: Params) -> Any:
-    raise bad_request("webhooks are not supported by the emulator; use getUpdates")
+    webhook = _webhook(params)
+    _allowed_updates(emulator, params)
+    if params.get_bool("drop_pending_updates"):
+        emulator.updates.clear()
+    emulator.use_webhook(webhook)
+    if webhook is not None and (emulator.delivery is None or emulator.delivery.done()):
+        emulator.delivery = asyncio.create_task(deliver_webhook(emulator))
+    return True
 
 
 async def get_webhook_info(emulator: Emulator, params: Params) -> Any:
-    return {
-        "url": "",
+    webhook = emulator.webhook
+    info: dict[str, Any] = {
+        "url": webhook.url if webhook else "",
         "has_custom_certificate": False,
         "pending_update_count": len(emulator.updates),
     }
+    if webhook is not None:
+        info["max_connections"] = webhook.max_connections
+        if webhook.last_error_date is not None:
+            info["last_error_date"] = webhook.last_error_date
+            info["last_error_message"] = webhook.last_error_message
+        if emulator.allowed_updates is not None:
+            info["allowed_updates"] = sorted(emulator.allowed_updates)
+    return info
+
+
+async def _post_update(emulator: Emulator, webhook: Webhook, update: dict[str, Any]) -> str | None:
+    """POST one update to the webhook: None when it answered 2xx, else what went wrong."""
+    headers = {SECRET_HEADER: webhook.secret_token} if webhook.secret_token else None
+    try:
+        async with emulator.http().post(
+            webhook.url, json=update, headers=headers, timeout=DELIVERY_TIMEOUT
+        ) as response:
+            if 200 <= response.status < 300:
+                return None
+            return f"Wrong response from the webhook: {response.status} {response.reason}"
+    except asyncio.TimeoutError:
+        return "Read timeout expired"
+    except aiohttp.ClientConnectorError:
+        return "Connection refused"
+    except aiohttp.ClientError as error:
+        return f"Connection error: {type(error).__name__}"
+
+
+async def deliver_webhook(emulator: Emulator) -> None:
+    """Send pending updates to the webhook one at a time, oldest first, moving on only after a
+    2xx answer; a failure is recorded for getWebhookInfo and retried after a growing pause.
+    Ends when the webhook is removed or the emulator closes."""
+    delay = FIRST_RETRY
+    while not emulator.closing and (webhook := emulator.webhook) is not None:
+        pending = emulator.pending_updates(1)
+        if not pending:
+            await emulator.updates_changed.wait(IDLE_CHECK)  # also fired by use_webhook
+            continue
+        update = pending[0]
+        error = await _post_update(emulator, webhook, update)
+        if error is None:
+            emulator.delivered(update)
+            delay = FIRST_RETRY
+            continue
+        logger.info("Webhook delivery of update %s failed: %s", update["update_id"], error)
+        webhook.failed(error)
+        await emulator.webhook_changed.wait(delay)
+        delay = min(delay * 2, LAST_RETRY)
 
 
 def _commands_key(params: Params) -> str:
@@ -473,6 +580,16 @@ async def _drop_connection(request: web.Request) -> web.StreamResponse:
     raise asyncio.CancelledError
 
 
+async def _fail(request: web.Request, emulator: Emulator, fault: Fault) -> web.StreamResponse:
+    """Answer a call as its fault says; the method never runs, so the call has no effect."""
+    if fault.hold:  # a timeout: the client gives up first, or sees the line drop afterwards
+        await emulator.hold(fault.hold)
+    if fault.disconnect or fault.hold:
+        return await _drop_connection(request)
+    parameters = {"retry_after": fault.retry_after} if fault.retry_after else None
+    return BotApiError(fault.error_code, fault.description, parameters).response()
+
+
 async def handle_method(request: web.Request) -> web.StreamResponse:
     emulator = request.app[EMULATOR_KEY]
     found = request.app[METHODS_KEY].get(request.match_info["method"].lower())
@@ -484,10 +601,7 @@ async def handle_method(request: web.Request) -> web.StreamResponse:
         params = await read_params(request)
         fault = emulator.take_fault(name)
         if fault is not None:
-            if fault.disconnect:
-                return await _drop_connection(request)
-            parameters = {"retry_after": fault.retry_after} if fault.retry_after else None
-            raise BotApiError(fault.error_code, fault.description, parameters)
+            return await _fail(request, emulator, fault)
         result = await method(emulator, params)
     except BotApiError as error:
         return error.response()

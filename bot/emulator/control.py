@@ -20,6 +20,10 @@ private), `user_id` (default the chat id, its absolute value for groups), `first
                                         user_id}; private chats only;
                                         "contact_user_id" shares another person's
 
+    POST /api/raw_update                {"update": {...any JSON object...}}  queued exactly
+                                        as given, an update_id added unless it has an
+                                        integer one; returns {"update_id"}
+
     Binary endpoints take their options from the query string (?duration=3&caption=...), or
     from a JSON body when no file is sent.
 
@@ -31,11 +35,21 @@ Bot side and test helpers:
          to `wait` seconds (at most 30). "reset" means `since` was ahead of the chat, after
          POST /api/reset: the client should drop what it shows.
     GET  /api/files/{file_id}           the file's bytes with its content type
-    GET  /api/stats                     {"uploads", "methods": {"sendVoice": 2}, "callback_answers"}
+    GET  /api/stats                     {"uploads", "methods": {"sendVoice": 2},
+                                         "callback_answers", "faults": {"429": 3}, ...}
     POST /api/faults                    {"method": "sendMessage", "error_code": 429,
-                                         "retry_after": 1, "count": 1} or
-                                        {"method": "sendVoice", "disconnect": true}
-    GET  /api/faults, DELETE /api/faults
+                                         "retry_after": 1, "count": 1},
+                                        {"method": "sendVoice", "disconnect": true} or
+                                        {"method": "sendVoice", "timeout": 6}: the next
+                                        `count` calls fail; or by share (replaces the last):
+                                        {"share": 0.1, "kinds": ["429", "500", "502",
+                                         "timeout", "disconnect"], "methods": ["sendMessage"],
+                                         "seed": 7, "retry_after": 1, "timeout": 6}: each call
+                                        fails with probability `share`, of a kind drawn
+                                        uniformly; without "methods" every method but
+                                        getUpdates
+    GET  /api/faults                    {"sendMessage": [fault, ...], "share": {...} | null}
+    DELETE /api/faults                  clears both
     POST /api/reset                     {"keep_files": false}: forget everything
 """
 
@@ -56,24 +70,21 @@ from bot.emulator import media, objects
 from bot.emulator.botapi import EMULATOR_KEY, canonical_method
 from bot.emulator.state import (
     DEFAULT_FIRST_NAME,
+    FAULT_KINDS,
     CallbackQuery,
     ChatLog,
     Emulator,
     Fault,
+    FaultShare,
     StoredMessage,
+    error_text,
 )
 
 MAX_WAIT = 30.0
+MAX_HOLD = 120.0  # the longest a "timeout" fault holds a call
 MAX_PHONE_NUMBER = 32
 _PHONE_NUMBER = re.compile(r"\+?[0-9](?:[0-9 ]*[0-9])?")
 CHAT_TYPES = ("private", "group", "supergroup")
-ERROR_TEXTS = {
-    400: "Bad Request",
-    403: "Forbidden: bot was blocked by the user",
-    409: "Conflict",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}
 
 
 def _error(status: int, message: str) -> web.HTTPException:
@@ -86,6 +97,16 @@ def _int(value: Any, name: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise _error(400, f"{name} must be an integer") from None
+
+
+def _seconds(value: Any, name: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise _error(400, f"{name} must be a number of seconds") from None
+    if not 0 < seconds <= MAX_HOLD:
+        raise _error(400, f"{name} must be above 0 and at most {MAX_HOLD:g} seconds")
+    return seconds
 
 
 async def _options(request: web.Request) -> tuple[dict[str, Any], bytes | None]:
@@ -382,42 +403,99 @@ async def get_stats(request: web.Request) -> web.Response:
     return web.json_response(_emulator(request).stats())
 
 
-async def post_fault(request: web.Request) -> web.Response:
-    options, _ = await _options(request)
-    method = canonical_method(str(options.get("method") or ""))
+def _method(name: Any) -> str:
+    method = canonical_method(str(name or ""))
     if method is None:
         raise _error(400, "method must be a Bot API method the emulator knows")
+    return method
+
+
+def _counted_fault(options: dict[str, Any]) -> Fault:
+    """A fault for the next `count` calls: an error reply, a dropped line, or a timeout."""
     count = _int(options.get("count", 1), "count")
     if count < 1:
         raise _error(400, "count must be at least 1")
+    if options.get("timeout") is not None:
+        return Fault(disconnect=True, count=count, hold=_seconds(options["timeout"], "timeout"))
     if options.get("disconnect"):
-        fault = Fault(disconnect=True, count=count)
-    else:
-        code = _int(options.get("error_code", 429), "error_code")
-        retry_after = options.get("retry_after", 1 if code == 429 else None)
-        retry_after = _int(retry_after, "retry_after") if retry_after is not None else None
-        default = (
-            f"Too Many Requests: retry after {retry_after}"
-            if code == 429
-            else ERROR_TEXTS.get(code, "Error")
-        )
-        description = str(options.get("description") or default)
-        fault = Fault(code, description, retry_after, count=count)
+        return Fault(disconnect=True, count=count)
+    code = _int(options.get("error_code", 429), "error_code")
+    retry_after = options.get("retry_after", 1 if code == 429 else None)
+    retry_after = _int(retry_after, "retry_after") if retry_after is not None else None
+    description = str(options.get("description") or error_text(code, retry_after))
+    return Fault(code, description, retry_after, count=count)
+
+
+def _share(value: Any) -> float:
+    try:
+        share = float(value) if not isinstance(value, bool) else -1.0
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise _error(400, "share must be a number from 0 to 1")
+    return share
+
+
+def _fault_share(options: dict[str, Any]) -> FaultShare:
+    """Faults by share: {"share", "kinds", "methods", "seed", "retry_after", "timeout"}."""
+    share = _share(options["share"])
+    kinds = options.get("kinds", list(FAULT_KINDS))
+    if not isinstance(kinds, list) or not kinds or any(str(k) not in FAULT_KINDS for k in kinds):
+        raise _error(400, f"kinds must be a non-empty list of {', '.join(FAULT_KINDS)}")
+    methods = options.get("methods")
+    if methods is not None and not isinstance(methods, list):
+        raise _error(400, "methods must be a list of Bot API method names")
+    seed = options.get("seed")
+    retry_after = _int(options.get("retry_after", 1), "retry_after")
+    if retry_after < 1:
+        raise _error(400, "retry_after must be at least 1")
+    return FaultShare(
+        share=share,
+        kinds=tuple(str(kind) for kind in kinds),
+        methods=None if methods is None else frozenset(_method(name) for name in methods),
+        seed=None if seed is None else _int(seed, "seed"),
+        retry_after=retry_after,
+        timeout=_seconds(options.get("timeout", 6), "timeout"),
+    )
+
+
+async def post_fault(request: web.Request) -> web.Response:
+    options, _ = await _options(request)
     emulator = _emulator(request)
-    emulator.add_fault(method, fault)
+    if "share" in options:
+        emulator.fault_share = _fault_share(options)
+        return web.json_response({"share": emulator.fault_share.as_json()})
+    method = _method(options.get("method"))
+    emulator.add_fault(method, _counted_fault(options))
     return web.json_response({"method": method, "pending": len(emulator.faults[method])})
 
 
 async def get_faults(request: web.Request) -> web.Response:
-    faults = _emulator(request).faults
-    return web.json_response(
-        {method: [vars(fault) for fault in queue] for method, queue in faults.items() if queue}
-    )
+    emulator = _emulator(request)
+    faults = emulator.faults
+    body: dict[str, Any] = {
+        method: [vars(fault) for fault in queue] for method, queue in faults.items() if queue
+    }
+    body["share"] = emulator.fault_share.as_json() if emulator.fault_share else None
+    return web.json_response(body)
 
 
 async def delete_faults(request: web.Request) -> web.Response:
-    _emulator(request).faults.clear()
+    _emulator(request).clear_faults()
     return web.json_response({"ok": True})
+
+
+async def post_raw_update(request: web.Request) -> web.Response:
+    """Queue any JSON object as an update, for tests of input the bot cannot parse."""
+    options, _ = await _options(request)
+    update = options.get("update")
+    if not isinstance(update, dict):
+        raise _error(400, "update must be a JSON object")
+    given = update.get("update_id")
+    if "update_id" in update and (not isinstance(given, int) or isinstance(given, bool)):
+        raise _error(400, "update_id must be an integer (or left out)")
+    update_id = _emulator(request).push_raw_update(update)
+    return web.json_response({"update_id": update_id})
 
 
 async def post_reset(request: web.Request) -> web.Response:
@@ -440,6 +518,7 @@ def add_routes(app: web.Application) -> None:
         ("contact", post_contact),
     ):
         router.add_post(f"/api/chats/{{chat_id}}/{action}", handler)
+    router.add_post("/api/raw_update", post_raw_update)
     router.add_get("/api/chats/{chat_id}/messages", get_messages)
     router.add_get("/api/files/{file_id}", get_file)
     router.add_get("/api/stats", get_stats)

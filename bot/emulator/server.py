@@ -40,7 +40,11 @@ def create_app(emulator: Emulator | None = None) -> web.Application:
     async def close_polls(app: web.Application) -> None:
         emulator.close()  # long-polls answer now instead of holding the shutdown
 
+    async def close_delivery(app: web.Application) -> None:
+        await emulator.aclose()  # the webhook task and its client session
+
     app.on_shutdown.append(close_polls)
+    app.on_cleanup.append(close_delivery)
     botapi.add_routes(app)
     control.add_routes(app)
     app.router.add_get("/", _index)

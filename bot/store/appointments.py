@@ -347,6 +347,26 @@ class Appointments:
         with self._sessions() as session:
             return [DueReminder(*row) for row in session.execute(query)]
 
+    def pending_reminder(self, reminder_id: int, now: datetime) -> DueReminder | None:
+        """This reminder, if it is still to be sent: unsent, its appointment booked and
+        ahead (the outbox asks just before sending; a cancelled one is not sent)."""
+        current = to_utc_naive(now)
+        query = (
+            select(
+                _reminders.c.id, _reminders.c.appointment_id, _reminders.c.telegram_id,
+                _appointments.c.location_id, _appointments.c.starts_at, _appointments.c.reason,
+                _reminders.c.due_at,
+            )
+            .join(_appointments, _appointments.c.id == _reminders.c.appointment_id)
+            .where(
+                _reminders.c.id == reminder_id, _reminders.c.sent_at.is_(None),
+                _appointments.c.status == "booked", _appointments.c.starts_at > current,
+            )
+        )  # fmt: skip
+        with self._sessions() as session:
+            row = session.execute(query).first()
+        return DueReminder(*row) if row else None
+
     def mark_sent(self, reminder_id: int, now: datetime | None = None) -> bool:
         """Claim a reminder for sending: True only for the first caller, ever.
 

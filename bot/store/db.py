@@ -33,6 +33,9 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {
         "future": True,
         "pool_pre_ping": parsed.get_backend_name() != "sqlite",
+        # Parameters hold what learners wrote (the inbox, the tracker): not in SQL logs
+        # (sqlalchemy.engine at INFO) nor in the messages of database errors.
+        "hide_parameters": True,
     }
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

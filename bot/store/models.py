@@ -272,3 +272,67 @@ CLARIFICATION_KINDS = ("bedoeling", "ja_nee")
 # gevraagd: asked; gekozen: a meaning (or the yes/no) was chosen, by button or by typing;
 # iets_anders: none of them; verder: the learner went on to something else.
 CLARIFICATION_OUTCOMES = ("gevraagd", "gekozen", "iets_anders", "verder")
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, written before its offset is confirmed (or the webhook
+    answers 200), so a crash loses nothing; processed in per-chat order, then kept as a
+    bare id (``raw`` cleared) so that the same update_id is never processed twice."""
+
+    __tablename__ = "inbox"
+
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id = Column(BigInteger, nullable=True)  # whose turn order it joins; None: no chat
+    kind = Column(String(24), nullable=False)  # message, callback_query, ... or "unknown"
+    raw = Column(Text, nullable=True)  # the update's JSON until it is done
+    # The turn's replies (the bot's own words, JSON) once Rasa ran it, and how many of them
+    # went out: after a crash the turn is not run again, and only the rest is sent.
+    replies = Column(Text, nullable=True)
+    parts_sent = Column(Integer, nullable=False, default=0)
+    status = Column(String(12), nullable=False, default="waiting")  # INBOX_STATUSES
+    attempts = Column(Integer, nullable=False, default=0)
+    error = Column(String(64), nullable=True)  # the error's type name, never its message
+    owner = Column(String(48), nullable=True)  # the process working on it
+    lease_until = Column(DateTime, nullable=True)  # after this another process may take it
+    received_at = Column(DateTime, nullable=False, default=utcnow)
+    done_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_inbox_status_update_id", "status", "update_id"),
+        Index("ix_inbox_chat_id_status", "chat_id", "status"),
+    )
+
+
+INBOX_STATUSES = ("waiting", "done", "quarantine")
+
+
+class OutboxMessage(Base):
+    """Something the bot sends on its own initiative (a reminder now, buddies' prompts
+    later): claimed with a lease, sent, marked sent; transient failures retried with
+    back-off until the deadline, permanent ones marked failed with the reason."""
+
+    __tablename__ = "outbox"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(16), nullable=False)  # "reminder"
+    ref = Column(Integer, nullable=False)  # the reminder's id (per kind)
+    chat_id = Column(BigInteger, nullable=False)
+    status = Column(String(12), nullable=False, default="pending")  # OUTBOX_STATUSES
+    parts_sent = Column(Integer, nullable=False, default=0)  # messages of it delivered
+    attempts = Column(Integer, nullable=False, default=0)
+    next_try_at = Column(DateTime, nullable=False, default=utcnow)
+    deadline = Column(DateTime, nullable=False)
+    owner = Column(String(48), nullable=True)
+    lease_until = Column(DateTime, nullable=True)
+    error = Column(String(64), nullable=True)  # the reason it failed: an error type or code
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "ref", name="uq_outbox_kind_ref"),
+        Index("ix_outbox_status_next_try_at", "status", "next_try_at"),
+        Index("ix_outbox_chat_id", "chat_id"),
+    )
+
+
+OUTBOX_STATUSES = ("pending", "sent", "failed")

@@ -36,10 +36,13 @@ def build_application(
     overall_rate: float = 30.0,
     group_rate_per_minute: float = 20.0,
     concurrency: int = 64,
+    updater: bool = False,
 ) -> Application:
+    """The Application; without ``updater`` (the default) updates come in through the
+    inbox (bot/telegram/polling.py, webhook.py), not python-telegram-bot's Updater."""
     base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
     processor = PerChatUpdateProcessor(concurrency)
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
@@ -53,13 +56,18 @@ def build_application(
                 pool_timeout=10.0,
             )
         )
-        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=10.0))
         .rate_limiter(
             RetryingRateLimiter(overall_max_rate=overall_rate, group_max_rate=group_rate_per_minute)
         )
         .concurrent_updates(processor)
-        .build()
     )
+    if updater:
+        builder = builder.get_updates_request(
+            AiohttpRequest(connection_pool_size=2, read_timeout=10.0)
+        )
+    else:
+        builder = builder.updater(None)
+    application = builder.build()
     channel.arrival = processor.arrival
     channel.register(application)
     return application

@@ -11,6 +11,8 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
@@ -19,6 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.dialogue.service import Dialogue
 from bot.store.repositories import Users
+from bot.telegram.delivery import current_turn
 from bot.telegram.replies import (
     Listener,
     Replier,
@@ -69,11 +72,14 @@ class Channel:
         self.replier = replier
         self.users = users
         self.profiles = profiles
-        self._presses: dict[tuple[int, int, str], float] = {}
+        # (chat, message, data) -> (when, update_id) of the last press of that button.
+        self._presses: dict[tuple[int, int, str], tuple[float, int]] = {}
         # When an update arrived; the update processor replaces this with the time before
         # the update waited for its chat's turn.
         self.arrival: Callable[[Update], float] = lambda _update: time.monotonic()
         self._group_notices: dict[int, float] = {}
+        self._failures: dict[int, str] = {}
+        self._bot: Any = None
         self.keyboard_texts = keyboard_choices(replier.texts)
 
     def register(self, application: Application) -> None:
@@ -101,6 +107,7 @@ class Channel:
         ]
         application.add_handlers(handlers)
         application.add_error_handler(self.on_error)
+        self._bot = application.bot
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed (or corrected) message: one Rasa turn."""
@@ -164,7 +171,11 @@ class Channel:
         if update.effective_chat.type != ChatType.PRIVATE:
             return
         if self._double_press(
-            update.effective_chat.id, query.message.message_id, data, self.arrival(update)
+            update.effective_chat.id,
+            query.message.message_id,
+            data,
+            self.arrival(update),
+            update.update_id,
         ):
             return
         await self._turn(update, context, data if valid else FALLBACK_PAYLOAD)
@@ -192,7 +203,8 @@ class Channel:
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """In a group, say once in a while that the bot talks one to one."""
         chat = update.effective_chat
-        if chat is None or chat.type == ChatType.CHANNEL:
+        # Not in channels, nor in a kind of chat Telegram may add one day.
+        if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
             return
         now = time.monotonic()
         if now - self._group_notices.get(chat.id, -GROUP_NOTICE_SECONDS) < GROUP_NOTICE_SECONDS:
@@ -201,19 +213,29 @@ class Channel:
         await self.replier.send_text(context.bot, chat.id, "group", Listener(voice=False))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the failure (no message text), then tell the learner kindly."""
+        """Note the failure for the delivery layer, which tries the update again and tells
+        the learner kindly when it gives up. The log gets the error's type and where it
+        was raised, never a traceback: its frames and messages may hold what was written."""
         error = context.error
-        logger.error("Handling an update failed: %s", type(error).__name__, exc_info=error)
-        if not isinstance(update, Update) or update.effective_chat is None:
-            return
-        if update.effective_chat.type != ChatType.PRIVATE:
-            return
-        try:
-            await self.replier.send_text(
-                context.bot, update.effective_chat.id, "error", Listener(voice=False)
+        where = _origin(error)
+        if isinstance(update, Update):
+            self._failures[update.update_id] = type(error).__name__
+            logger.error(
+                "Update %s failed: %s at %s", update.update_id, type(error).__name__, where
             )
-        except Exception as second:  # the network may be the problem; don't loop
-            logger.warning("Could not send the error notice: %s", type(second).__name__)
+        else:
+            logger.error("A job failed: %s at %s", type(error).__name__, where)
+
+    def failure_of(self, update_id: int) -> str | None:
+        """The error type with which the handlers of this update failed, once; else None."""
+        return self._failures.pop(update_id, None)
+
+    async def tell_failure(self, update: Update) -> None:
+        """The update was set aside: say so, kindly and without voice (private chats)."""
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        await self.replier.send_text(self._bot, chat.id, "error", Listener(voice=False))
 
     async def _turn(
         self,
@@ -225,10 +247,19 @@ class Channel:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        responses = await self.dialogue.handle(str(user.id), text, metadata)
+        turn = current_turn()
+        if turn is not None and turn.replies is not None:
+            responses = turn.replies  # Rasa ran it before a crash: send what is left
+        else:
+            responses = await self.dialogue.handle(str(user.id), text, metadata)
+            if turn is not None:
+                turn.keep(responses)
         # Read after the turn: the turn itself may have switched the sound off.
         listener = self._listener(user.id)
-        await self.replier.send(context.bot, chat.id, replies_from_rasa(responses), listener)
+        await self.replier.send(
+            context.bot, chat.id, replies_from_rasa(responses), listener,
+            start=turn.parts_sent if turn else 0, on_sent=turn.sent if turn else None,
+        )  # fmt: skip
 
     async def _send_text(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, key: str
@@ -242,16 +273,21 @@ class Channel:
     def _listener(self, user_id: int) -> Listener:
         return listener_for(self.users, self.profiles, user_id)
 
-    def _double_press(self, chat_id: int, message_id: int, data: str, now: float) -> bool:
-        """True for the second press of the same button within a moment of the first."""
+    def _double_press(
+        self, chat_id: int, message_id: int, data: str, now: float, update_id: int
+    ) -> bool:
+        """True for a second press of the same button within a moment of the first; the
+        same update again (the delivery layer retrying it) is no second press."""
         if len(self._presses) > 10_000:
             self._presses = {
-                k: t for k, t in self._presses.items() if now - t < DOUBLE_PRESS_SECONDS
+                k: seen for k, seen in self._presses.items() if now - seen[0] < DOUBLE_PRESS_SECONDS
             }
         key = (chat_id, message_id, data)
         previous = self._presses.get(key)
-        self._presses[key] = now
-        return previous is not None and now - previous < DOUBLE_PRESS_SECONDS
+        if previous is not None and previous[1] == update_id:
+            return False
+        self._presses[key] = (now, update_id)
+        return previous is not None and now - previous[0] < DOUBLE_PRESS_SECONDS
 
     @staticmethod
     async def _answer(query: CallbackQuery, text: str | None) -> None:
@@ -260,3 +296,13 @@ class Channel:
             await query.answer(text)
         except BadRequest:
             pass
+
+
+def _origin(error: BaseException | None) -> str:
+    """Where an error was raised: the innermost frame's file and line (no values)."""
+    trace = error.__traceback__ if error is not None else None
+    if trace is None:
+        return "?"
+    while trace.tb_next is not None:
+        trace = trace.tb_next
+    return f"{Path(trace.tb_frame.f_code.co_filename).name}:{trace.tb_lineno}"

@@ -1,14 +1,17 @@
-"""Appointment reminders: a repeating job on python-telegram-bot's JobQueue.
+"""Appointment reminders, sent through the durable outbox.
 
-Each run reads the reminders that are due and, for each, claims it in the store
-(``Appointments.mark_sent``, a conditional UPDATE) *before* sending, and sends only when the
-claim succeeded. So a reminder goes out at most once: a second worker, a slow run overlapping
-the next one, or a restart all find it claimed. The price is that a send that fails after the
-claim (the learner blocked the bot, Telegram is down) is not retried; a reminder is a courtesy
-and the learner has the confirmation and the calendar file, while a doubled one confuses.
+Each run (a repeating job on python-telegram-bot's JobQueue) queues the reminders that are
+due in the outbox (once per reminder: the outbox is unique by kind and reference), then
+sends what the outbox hands this worker under a lease (``OutboxSender``). A send that fails
+for a passing reason (the network, a 5xx, a 429 past its retries) is tried again with a
+growing pause until the appointment starts; a permanent one (the learner blocked the bot,
+the chat is gone) is marked failed with the reason. A crash between sending and marking
+may send one reminder twice; none is lost. In quiet hours nothing goes out: the reminder
+waits in the outbox until the morning.
 
-A reminder that fell due while the bot was down is sent at the first run after the start, as
-long as the appointment is still ahead (``due_reminders`` leaves out the ones that passed).
+A reminder that fell due while the bot was down is sent at the first run after the start,
+as long as the appointment is still ahead (``due_reminders`` leaves out the ones that
+passed).
 
 The message is spoken like the channel's other texts (``Replier`` with the learner's sound,
 speed and emoji settings), from ``bot/content/channel.yml``: when (today, tomorrow, or a
@@ -25,17 +28,21 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Application, ContextTypes, Job
 
+from bot.store.outbox import Claimed
 from bot.taalhuis.organisation import TIMEZONE, WEEKDAYS, Organisation
+from bot.telegram.outbox import OutboxSender
 from bot.telegram.replies import Listener, Replier, Reply, listener_for
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 60.0  # seconds between runs: reminders are due at 18:00 and 09:00 sharp
 FIRST_RUN = 5.0  # seconds after the start: reminders that fell due during downtime go soon
+KIND = "reminder"
 
 
 class ReminderJob:
-    """One run sends every due reminder once; call it from the JobQueue or directly."""
+    """One run queues the due reminders and sends what is due; call it from the JobQueue
+    or directly."""
 
     def __init__(
         self,
@@ -44,6 +51,7 @@ class ReminderJob:
         profiles: Any,
         replier: Replier,
         organisation: Organisation,
+        sender: OutboxSender,
         tz: tzinfo = TIMEZONE,
     ) -> None:
         self.appointments = appointments
@@ -51,34 +59,41 @@ class ReminderJob:
         self.profiles = profiles
         self.replier = replier
         self.organisation = organisation
+        self.sender = sender
         self.tz = tz
+        sender.register(KIND, self._replies, self._sent)
 
     async def __call__(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.run(context.bot)
 
     async def run(self, bot: Bot, now: datetime | None = None) -> int:
-        """Send the due reminders; returns how many were sent. Never raises: a failing run
-        is logged (without texts, ids of learners or tokens) and the next run tries again."""
+        """Queue the due reminders and send what the outbox holds; returns how many were
+        sent. Never raises: a failing run is logged (without texts, ids of learners or
+        tokens) and the next run tries again."""
         current = now or datetime.now(timezone.utc)
         try:
             due = await asyncio.to_thread(self.appointments.due_reminders, current)
+            for reminder in due:
+                deadline = _aware(reminder.starts_at)
+                await asyncio.to_thread(
+                    self.sender.outbox.enqueue, KIND, reminder.id, reminder.telegram_id,
+                    _naive(deadline), _naive(current),
+                )  # fmt: skip
         except Exception as exc:
-            logger.warning("Could not read the due reminders: %s", type(exc).__name__)
-            return 0
-        sent = 0
-        for reminder in due:
-            try:
-                if not await asyncio.to_thread(self.appointments.mark_sent, reminder.id):
-                    continue  # another worker (or an earlier run) has it
-                listener = await asyncio.to_thread(self._listener, reminder.telegram_id)
-                text = self.message(reminder.location_id, reminder.starts_at, current)
-                await self.replier.send(
-                    bot, reminder.telegram_id, [Reply(text, [])], listener, replay=False
-                )
-                sent += 1
-            except Exception as exc:  # one learner's failure must not stop the others
-                logger.warning("Reminder %s was not sent: %s", reminder.id, type(exc).__name__)
-        return sent
+            logger.warning("Could not queue the due reminders: %s", type(exc).__name__)
+        return await self.sender.run(bot, current)
+
+    async def _replies(self, item: Claimed, now: datetime) -> tuple[list[Reply], Listener] | None:
+        """The reminder's message, or None when it is no longer needed (cancelled, passed)."""
+        reminder = await asyncio.to_thread(self.appointments.pending_reminder, item.ref, now)
+        if reminder is None:
+            return None
+        listener = await asyncio.to_thread(self._listener, reminder.telegram_id)
+        text = self.message(reminder.location_id, reminder.starts_at, now)
+        return [Reply(text, [])], listener
+
+    async def _sent(self, item: Claimed) -> None:
+        await asyncio.to_thread(self.appointments.mark_sent, item.ref)
 
     def message(self, location_id: str, starts_at: datetime, now: datetime) -> str:
         """The reminder's text: when, in local time, then where (when the location is known).
@@ -117,3 +132,8 @@ def schedule_reminders(
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _naive(moment: datetime) -> datetime:
+    """Naive UTC, the store's form."""
+    return _aware(moment).astimezone(timezone.utc).replace(tzinfo=None)

@@ -184,9 +184,18 @@ class Replier:
         replies: list[Reply],
         listener: Listener,
         replay: bool = True,
+        *,
+        start: int = 0,
+        on_sent: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
-        """Send a turn's replies; ``replay`` puts "Nog eens"/"Langzamer" under the last one."""
+        """Send a turn's replies; ``replay`` puts "Nog eens"/"Langzamer" under the last one.
+
+        ``start`` skips the replies delivered before (a retry goes on where it stopped);
+        ``on_sent(index)`` is awaited after each reply went out, to record that.
+        """
         for index, reply in enumerate(replies):
+            if index < start:
+                continue
             last = index == len(replies) - 1
             # An emoji that is an answer stays; decoration goes for the plain, adult profiles.
             plain = not listener.emoji and not reply.pictures
@@ -206,6 +215,8 @@ class Replier:
                 await self._send_picture(bot, chat_id)
             if reply.calendar is not None:
                 await self._send_calendar(bot, chat_id, reply.calendar, listener)
+            if on_sent is not None:
+                await on_sent(index)
 
     async def send_text(
         self, bot: Bot, chat_id: int, key: str, listener: Listener | None = None

@@ -160,7 +160,7 @@ async def test_very_long_text_is_cut_and_answered(client, chat_id):
     from bot.content import load_channel_texts
 
     await started(client, chat_id)
-    replies = await client.say(chat_id, "ik wil graag " * 340, expect=2)
+    replies = await client.say(chat_id, "ik wil graag " * 340, until=ends_turn)
     assert len("ik wil graag " * 340) > 4000
     assert text_of(replies[0]) == load_channel_texts().texts["too_long"]
     await assert_alive(client, chat_id)

@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram.error import Forbidden, NetworkError
 
 from bot.content import load_channel_texts
 from bot.emulator.client import EmulatorClient, text_of
 from bot.settings import Settings
 from bot.store.appointments import Appointments, Booking
 from bot.store.db import make_engine, make_sessionmaker, migrate
+from bot.store.outbox import Outbox
 from bot.taalhuis.organisation import TIMEZONE, load_organisation
+from bot.telegram.outbox import OutboxSender
 from bot.telegram.reminders import ReminderJob
 from bot.telegram.replies import Replier
 from tests.conftest import make_settings
@@ -107,20 +110,25 @@ async def test_a_reminder_is_sent_once_and_not_again_after_a_restart(
         await bot.stop()
 
 
-# --- the job on its own: two workers, a failing send, the wording ------------------------
+# --- the job on its own: two workers, failing sends, quiet hours, the wording -------------
 
 
 class FakeBot:
-    """Records what would be sent; ``fail_for`` chats raise like a blocked bot would."""
+    """Records what would be sent; ``fail_for`` chats raise like a blocked bot would, and
+    ``flaky`` makes the first that many sends fail like a network error."""
 
-    def __init__(self, fail_for: frozenset[int] = frozenset()) -> None:
+    def __init__(self, fail_for: frozenset[int] = frozenset(), flaky: int = 0) -> None:
         self.sent: list[tuple[int, str]] = []
         self.fail_for = fail_for
+        self.flaky = flaky
 
     async def send_message(self, chat_id: int, text: str, **kw: Any) -> None:
         await asyncio.sleep(0.01)  # let the other worker interleave
         if chat_id in self.fail_for:
-            raise RuntimeError("Forbidden: bot was blocked by the user")
+            raise Forbidden("Forbidden: bot was blocked by the user")
+        if self.flaky:
+            self.flaky -= 1
+            raise NetworkError("Bad Gateway")
         self.sent.append((chat_id, text))
 
 
@@ -129,58 +137,133 @@ def appointments(engine: Any) -> Appointments:
     return Appointments(make_sessionmaker(engine))
 
 
-def make_job(appointments: Appointments) -> ReminderJob:
+@pytest.fixture
+def outbox(engine: Any) -> Outbox:
+    return Outbox(make_sessionmaker(engine), "test-worker")
+
+
+NO_QUIET = (time(0), time(0))
+
+
+def make_job(appointments: Any, outbox: Outbox, quiet: tuple[time, time] = NO_QUIET) -> ReminderJob:
     class NoUsers:
         def get(self, telegram_id: int) -> None:
             return None
 
     replier = Replier(None, load_channel_texts())  # no speech: plain text messages
-    return ReminderJob(appointments, NoUsers(), None, replier, load_organisation())
+    sender = OutboxSender(outbox, replier, quiet, TIMEZONE)
+    return ReminderJob(appointments, NoUsers(), None, replier, load_organisation(), sender)
 
 
-async def test_two_workers_send_each_reminder_once(appointments: Appointments) -> None:
+def book_due(appointments: Appointments, *chats: int, hour: int = 10) -> None:
     past = datetime.now(timezone.utc) - timedelta(minutes=1)
-    for telegram_id in (1, 2, 3):
+    for telegram_id in chats:
         appointments.book(
-            telegram_id, "tiel", tomorrow_at(9 + telegram_id), "oefenen", 4, remind=True,
-            remind_at=past,
-        )  # fmt: skip
+            telegram_id, "tiel", tomorrow_at(hour), "oefenen", 4, remind=True, remind_at=past
+        )
+        hour += 1
+
+
+async def test_two_workers_send_each_reminder_once(appointments: Appointments, engine: Any) -> None:
+    book_due(appointments, 1, 2, 3)
     bot = FakeBot()
-    counts = await asyncio.gather(make_job(appointments).run(bot), make_job(appointments).run(bot))
+    jobs = [make_job(appointments, Outbox(make_sessionmaker(engine), name)) for name in "ab"]
+    counts = await asyncio.gather(*(job.run(bot) for job in jobs))
     assert sum(counts) == 3
     assert sorted(chat for chat, _ in bot.sent) == [1, 2, 3]
-    assert await make_job(appointments).run(bot) == 0
+    assert await jobs[0].run(bot) == 0
 
 
-async def test_a_failed_send_is_logged_and_the_others_still_go(
-    appointments: Appointments, caplog: pytest.LogCaptureFixture
+async def test_a_blocked_learner_is_marked_failed_and_the_others_still_go(
+    appointments: Appointments, outbox: Outbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    past = datetime.now(timezone.utc) - timedelta(minutes=1)
-    for telegram_id in (11, 12):
-        appointments.book(
-            telegram_id, "tiel", tomorrow_at(10), "intake", 4, remind=True, remind_at=past
-        )
+    book_due(appointments, 11, 12)
     bot = FakeBot(fail_for=frozenset({11}))
-    assert await make_job(appointments).run(bot) == 1
+    job = make_job(appointments, outbox)
+    assert await job.run(bot) == 1
     assert [chat for chat, _ in bot.sent] == [12]
     logged = caplog.text
-    assert "RuntimeError" in logged and "blocked" not in logged and "afspraak" not in logged
-    assert await make_job(appointments).run(bot) == 0  # at most once: not retried
+    assert "Forbidden" in logged and "blocked" not in logged and "afspraak" not in logged
+    assert await job.run(bot) == 0  # a permanent failure is not tried again
+    assert outbox.counts() == {"sent": 1, "failed": 1}
 
 
-async def test_a_broken_store_does_not_crash_the_job(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_network_failure_is_tried_again_until_it_is_sent_once(
+    appointments: Appointments, outbox: Outbox
+) -> None:
+    book_due(appointments, 21)
+    bot = FakeBot(flaky=2)
+    job = make_job(appointments, outbox)
+    now = datetime.now(timezone.utc)
+    assert await job.run(bot, now) == 0  # a 502: tried again later, not dropped
+    assert await job.run(bot, now) == 0, "not before its back-off"
+    assert await job.run(bot, now + timedelta(seconds=6)) == 0  # second failure
+    assert await job.run(bot, now + timedelta(seconds=20)) == 1
+    assert await job.run(bot, now + timedelta(minutes=30)) == 0
+    assert [chat for chat, _ in bot.sent] == [21]
+
+
+async def test_nothing_goes_out_in_quiet_hours_and_it_waits_for_the_morning(
+    appointments: Appointments, outbox: Outbox
+) -> None:
+    book_due(appointments, 31)
+    bot = FakeBot()
+    job = make_job(appointments, outbox, quiet=(time(21), time(8)))
+    tomorrow = datetime.now(TIMEZONE).date() + timedelta(days=1)
+    for night in (time(0, 30), time(7, 59)):
+        assert await job.run(bot, datetime.combine(tomorrow, night, tzinfo=TIMEZONE)) == 0
+    assert bot.sent == [] and outbox.counts() == {"pending": 1}
+    morning = datetime.combine(tomorrow, time(8, 0), tzinfo=TIMEZONE)
+    assert await job.run(bot, morning) == 1 and len(bot.sent) == 1
+
+
+async def test_a_crash_between_sending_and_marking_sends_again_never_loses(
+    appointments: Appointments, engine: Any
+) -> None:
+    """The first worker sends and dies before it marks the row: after the lease, the
+    second sends it again (one duplicate at worst)."""
+    book_due(appointments, 41)
+    first = Outbox(make_sessionmaker(engine), "first")
+    now = datetime.now(timezone.utc)
+    for reminder in appointments.due_reminders(now):
+        first.enqueue("reminder", reminder.id, reminder.telegram_id, tomorrow_at(23), now)
+    [claimed] = first.claim(now.replace(tzinfo=None))
+    bot = FakeBot()
+    await bot.send_message(claimed.chat_id, "the reminder")  # ... and the process is killed
+    second = make_job(appointments, Outbox(make_sessionmaker(engine), "second"))
+    assert await second.run(bot, now) == 0, "leased to the dead worker"
+    assert await second.run(bot, now + timedelta(seconds=61)) == 1
+    assert [chat for chat, _ in bot.sent] == [41, 41]
+
+
+async def test_a_cancelled_appointment_gets_no_reminder(
+    appointments: Appointments, outbox: Outbox
+) -> None:
+    book_due(appointments, 51)
+    now = datetime.now(timezone.utc)
+    for reminder in appointments.due_reminders(now):
+        outbox.enqueue("reminder", reminder.id, reminder.telegram_id, tomorrow_at(23), now)
+    appointments.erase(51)
+    bot = FakeBot()
+    assert await make_job(appointments, outbox).run(bot) == 0
+    assert bot.sent == []
+
+
+async def test_a_broken_store_does_not_crash_the_job(
+    outbox: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
     class Broken:
         def due_reminders(self, now: datetime) -> list[Any]:
             raise OSError("disk gone: secret details")
 
-    assert await make_job(Broken()).run(FakeBot()) == 0  # type: ignore[arg-type]
+    assert await make_job(Broken(), outbox).run(FakeBot()) == 0
     assert "OSError" in caplog.text and "secret" not in caplog.text
 
 
 def test_the_wording_says_today_tomorrow_or_the_day_in_local_time(
-    appointments: Appointments,
+    appointments: Appointments, outbox: Outbox
 ) -> None:
-    job = make_job(appointments)
+    job = make_job(appointments, outbox)
     start = datetime(2030, 3, 4, 9, 0)  # naive UTC: 10:00 in Amsterdam (winter)
     texts = load_channel_texts().texts
     on = {day: datetime.combine(date(2030, 3, day), time(8), tzinfo=TIMEZONE) for day in (1, 3, 4)}

@@ -82,12 +82,12 @@ def test_migrate_creates_every_table_in_a_new_folder(db_url: str, tmp_path: Path
             "users", "voice_clips", "analytics_events", "alembic_version",
             "practice_state", "practice_items", "practice_themes", "practice_events",
             "appointments", "appointment_slots", "reminders", "taalhuis_events",
-            "open_questions", "clarification_events",
+            "open_questions", "clarification_events", "inbox", "outbox",
         } <= tables  # fmt: skip
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("analytics_events")}
         assert indexes == {"ix_analytics_user_key", "ix_analytics_created_at"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0005"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
     finally:
         engine.dispose()
 
