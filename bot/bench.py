@@ -260,7 +260,7 @@ async def _measure(
 
 # The crash figure: the bot killed (SIGKILL) while learners write, then started again.
 CRASH_DELAYS = (0.3, 0.45, 0.6)  # seconds after a burst: mid-processing
-CRASH_PER_BURST = 2  # messages each learner sends in one burst, without waiting
+CRASH_PER_BURST = 3  # messages each learner sends in one burst, without waiting
 READY = "Taalmaatje is ready"
 
 

@@ -41,5 +41,5 @@ def test_bench_reports_every_figure(model_path):
         assert all(figures[name] > 0 for name in FIGURES - {"training_s"})
         crash = figures["crash"]
         assert set(crash) == CRASH and crash["delivery"] == delivery
-        assert crash["messages"] == 3 * 2 * 2 and len(crash["unanswered_at_kill"]) == 1
+        assert crash["messages"] == 3 * 3 * 2 and len(crash["unanswered_at_kill"]) == 1
     assert inbox["training_s"] > 0 and updater["training_s"] == 0  # it reuses the model
