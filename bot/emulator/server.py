@@ -18,9 +18,9 @@ from aiohttp import web
 
 from bot.emulator import botapi, control
 from bot.emulator.state import Emulator
+from bot.web import SHUTDOWN_TIMEOUT, start_site, url_host
 
 MAX_UPLOAD = 50 * 1024 * 1024  # Telegram's limit for files a bot uploads
-SHUTDOWN_TIMEOUT = 2.0
 logger = logging.getLogger(__name__)
 
 
@@ -74,27 +74,12 @@ class Running:
         await self.runner.cleanup()
 
 
-def _url_host(host: str) -> str:
-    if host in ("", "0.0.0.0"):
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    return f"[{host}]" if ":" in host else host
-
-
 async def start(
     host: str = "127.0.0.1", port: int = 0, emulator: Emulator | None = None
 ) -> Running:
     """Serve in the running loop; port 0 picks a free port (see `Running.base_url`)."""
     app = create_app(emulator)
-    # handler_cancellation frees long-polls of browsers and bots that went away.
-    runner = web.AppRunner(
-        app, handler_cancellation=True, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
-    )
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    bound_port = runner.addresses[0][1]
-    base_url = f"http://{_url_host(host)}:{bound_port}"
+    runner, base_url = await start_site(app, host, port)
     logger.info("Telegram emulator and web chat on %s", base_url)
     return Running(base_url=base_url, emulator=app[botapi.EMULATOR_KEY], runner=runner)
 
@@ -102,8 +87,8 @@ async def start(
 def serve_forever(host: str = "127.0.0.1", port: int = 8080) -> None:
     """Serve until interrupted (Ctrl+C): `taalmaatje emulator`."""
     app = create_app()
-    print(f"Web chat: http://{_url_host(host)}:{port}/")
-    print(f"Bot API:  TELEGRAM_BASE_URL=http://{_url_host(host)}:{port}/bot")
+    print(f"Web chat: http://{url_host(host)}:{port}/")
+    print(f"Bot API:  TELEGRAM_BASE_URL=http://{url_host(host)}:{port}/bot")
     web.run_app(
         app,
         host=host,

@@ -32,6 +32,7 @@ from sqlalchemy import and_, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.store.models import (
     APPOINTMENT_REASONS,
@@ -127,6 +128,23 @@ class _Abort(Exception):
 def appointment_ref(appointment_id: int) -> str:
     """The short, spoken-friendly appointment number (digits are easiest to read)."""
     return f"{appointment_id:04d}"
+
+
+def _unsent_reminders(now: datetime) -> Select:
+    """Unsent reminders of appointments still booked and ahead of ``now`` (naive UTC), with
+    what a reminder's message needs (the columns of DueReminder)."""
+    return (
+        select(
+            _reminders.c.id, _reminders.c.appointment_id, _reminders.c.telegram_id,
+            _appointments.c.location_id, _appointments.c.starts_at, _appointments.c.reason,
+            _reminders.c.due_at,
+        )
+        .join(_appointments, _appointments.c.id == _reminders.c.appointment_id)
+        .where(
+            _reminders.c.sent_at.is_(None), _appointments.c.status == "booked",
+            _appointments.c.starts_at > now,
+        )
+    )  # fmt: skip
 
 
 def to_utc_naive(moment: datetime) -> datetime:
@@ -330,39 +348,18 @@ class Appointments:
     def due_reminders(self, now: datetime) -> list[DueReminder]:
         """Unsent reminders whose time has come, for appointments still booked and ahead
         (after downtime, a reminder for an appointment that has passed is not sent)."""
-        current = to_utc_naive(now)
         query = (
-            select(
-                _reminders.c.id, _reminders.c.appointment_id, _reminders.c.telegram_id,
-                _appointments.c.location_id, _appointments.c.starts_at, _appointments.c.reason,
-                _reminders.c.due_at,
-            )
-            .join(_appointments, _appointments.c.id == _reminders.c.appointment_id)
-            .where(
-                _reminders.c.sent_at.is_(None), _reminders.c.due_at <= current,
-                _appointments.c.status == "booked", _appointments.c.starts_at > current,
-            )
+            _unsent_reminders(to_utc_naive(now))
+            .where(_reminders.c.due_at <= to_utc_naive(now))
             .order_by(_reminders.c.due_at, _reminders.c.id)
-        )  # fmt: skip
+        )
         with self._sessions() as session:
             return [DueReminder(*row) for row in session.execute(query)]
 
     def pending_reminder(self, reminder_id: int, now: datetime) -> DueReminder | None:
         """This reminder, if it is still to be sent: unsent, its appointment booked and
         ahead (the outbox asks just before sending; a cancelled one is not sent)."""
-        current = to_utc_naive(now)
-        query = (
-            select(
-                _reminders.c.id, _reminders.c.appointment_id, _reminders.c.telegram_id,
-                _appointments.c.location_id, _appointments.c.starts_at, _appointments.c.reason,
-                _reminders.c.due_at,
-            )
-            .join(_appointments, _appointments.c.id == _reminders.c.appointment_id)
-            .where(
-                _reminders.c.id == reminder_id, _reminders.c.sent_at.is_(None),
-                _appointments.c.status == "booked", _appointments.c.starts_at > current,
-            )
-        )  # fmt: skip
+        query = _unsent_reminders(to_utc_naive(now)).where(_reminders.c.id == reminder_id)
         with self._sessions() as session:
             row = session.execute(query).first()
         return DueReminder(*row) if row else None

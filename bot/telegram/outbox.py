@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
+from bot.store.appointments import to_utc_naive
 from bot.store.outbox import Claimed, Outbox
 from bot.telegram.replies import Listener, Replier, Reply
 
@@ -57,7 +58,7 @@ class OutboxSender:
         if in_quiet_hours(current, self.quiet_hours, self.tz):
             return 0
         try:
-            claimed = await asyncio.to_thread(self.outbox.claim, _naive(current))
+            claimed = await asyncio.to_thread(self.outbox.claim, to_utc_naive(current))
         except Exception as error:
             logger.warning("Could not read the outbox: %s", type(error).__name__)
             return 0
@@ -96,7 +97,7 @@ class OutboxSender:
             pause = _pause(error, item.attempts)
             again = await asyncio.to_thread(
                 self.outbox.later, item.id, type(error).__name__,
-                _naive(now) + timedelta(seconds=pause), item.deadline,
+                to_utc_naive(now) + timedelta(seconds=pause), item.deadline,
             )  # fmt: skip
             logger.warning("Outbox %s (%s) not sent (%s); %s", item.id, item.kind,
                            type(error).__name__,
@@ -111,8 +112,3 @@ def _pause(error: Exception, attempts: int) -> float:
     if not isinstance(error, NetworkError):
         return LONGEST_PAUSE / 4
     return min(FIRST_PAUSE * 2 ** max(attempts - 1, 0), LONGEST_PAUSE)
-
-
-def _naive(moment: datetime) -> datetime:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-    return aware.astimezone(timezone.utc).replace(tzinfo=None)

@@ -28,6 +28,7 @@ from typing import Any
 from telegram import Bot
 from telegram.ext import Application, ContextTypes, Job
 
+from bot.store.appointments import to_utc_naive
 from bot.store.outbox import Claimed
 from bot.taalhuis.organisation import TIMEZONE, WEEKDAYS, Organisation
 from bot.telegram.outbox import OutboxSender
@@ -73,11 +74,10 @@ class ReminderJob:
         current = now or datetime.now(timezone.utc)
         try:
             due = await asyncio.to_thread(self.appointments.due_reminders, current)
-            for reminder in due:
-                deadline = _aware(reminder.starts_at)
+            for reminder in due:  # due until the appointment starts (naive UTC, as stored)
                 await asyncio.to_thread(
                     self.sender.outbox.enqueue, KIND, reminder.id, reminder.telegram_id,
-                    _naive(deadline), _naive(current),
+                    reminder.starts_at, to_utc_naive(current),
                 )  # fmt: skip
         except Exception as exc:
             logger.warning("Could not queue the due reminders: %s", type(exc).__name__)
@@ -132,8 +132,3 @@ def schedule_reminders(
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
-
-
-def _naive(moment: datetime) -> datetime:
-    """Naive UTC, the store's form."""
-    return _aware(moment).astimezone(timezone.utc).replace(tzinfo=None)

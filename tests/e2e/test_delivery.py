@@ -526,6 +526,14 @@ async def test_an_update_that_comes_twice_is_answered_once(
     assert twice["update_id"] not in [r.update_id for r in bot.store.inbox.listing()]
 
 
+def parts_recorded(engine: Any) -> int:
+    with engine.connect() as connection:
+        found = connection.execute(
+            sql("SELECT parts_sent FROM inbox WHERE status = 'waiting'")
+        ).scalar()
+    return int(found or 0)
+
+
 async def test_a_turn_cut_off_after_its_first_reply_sends_only_the_rest(
     tmp_path: Path, model_path: Path, domain_responses: dict[str, str]
 ) -> None:
@@ -559,6 +567,11 @@ async def test_a_turn_cut_off_after_its_first_reply_sends_only_the_rest(
                 patch.setattr(Replier, "send", first_then_hang)
                 await client.post(f"/api/chats/{chat}/text", {"text": "hallo"})
                 await wait_for(client, chat, lambda m: len(m) > before, 10)
+                # The reply is on screen a moment before the bot has it recorded: wait.
+                deadline = time.monotonic() + 10
+                while not parts_recorded(bot.store.engine):
+                    assert time.monotonic() < deadline, "the first reply was not recorded"
+                    await asyncio.sleep(0.02)
         for task in list(bot.delivery._busy.values()):  # the process dies mid-turn
             task.cancel()
         await asyncio.sleep(0)
