@@ -61,6 +61,7 @@ class Store:
     vocabulary: Any
     inbox: Any
     outbox: Any
+    buddies: Any
 
     def close(self) -> None:
         self.engine.dispose()
@@ -78,6 +79,7 @@ class Store:
             load_labels(),
             self.appointments,
             self.vocabulary,
+            buddies=self.buddies,
         )
 
 
@@ -88,6 +90,7 @@ def open_store(settings: Settings) -> Store:
     from bot.practice.service import Practice
     from bot.practice.texts import load_practice_texts
     from bot.store.appointments import Appointments
+    from bot.store.buddies import Buddies
     from bot.store.inbox import Inbox
     from bot.store.outbox import Outbox
     from bot.store.practice import PracticeStore
@@ -114,6 +117,7 @@ def open_store(settings: Settings) -> Store:
         vocabulary=load_vocabulary(),
         inbox=Inbox(sessions, PROCESS),
         outbox=Outbox(sessions, PROCESS),
+        buddies=Buddies(sessions),
     )
 
 
@@ -263,8 +267,14 @@ class Bot:
     poller: Any = None
     web: Any = None  # the aiohttp runner of the bot's web server
     base_url: str | None = None  # where the web server is reached
+    pump: Any = None  # the outbox pump's task
+    buddy: Any = None  # the buddies' side of the channel (tests set its clock)
 
     async def stop(self) -> None:
+        if self.pump is not None:
+            self.pump.cancel()
+            with contextlib.suppress(BaseException):
+                await self.pump
         with contextlib.suppress(Exception):
             if self.application.updater and self.application.updater.running:
                 await self.application.updater.stop()
@@ -302,10 +312,12 @@ async def start_bot(
     from bot.dialogue import rasa_env
 
     rasa_env.prepare()
+    from bot.buddy.texts import load_buddy_texts
     from bot.content import load_channel_texts
     from bot.store.retention import Retention
     from bot.taalhuis.organisation import TIMEZONE
     from bot.telegram.application import build_application, set_commands
+    from bot.telegram.buddy import BuddyChannel, Limits
     from bot.telegram.delivery import Delivery
     from bot.telegram.handlers import Channel
     from bot.telegram.housekeeping import schedule_retention
@@ -327,7 +339,18 @@ async def start_bot(
     token = settings.telegram_token.get() if settings.telegram_token else EMULATOR_TOKEN
     texts = load_channel_texts()
     replier = Replier(speech, texts, progress_pictures(store), calendar_files(store, texts))
-    channel = Channel(dialogue, replier, store.users, store.profiles)
+    sender = OutboxSender(store.outbox, replier, settings.quiet_hours, TIMEZONE)
+    usernames: dict[str, str] = {}
+    buddy = BuddyChannel(
+        store.buddies, store.users, store.profiles, store.questions, store.vocabulary, replier,
+        load_buddy_texts(), sender, practice=store.practice,
+        username=lambda: settings.bot_username or usernames.get("bot", "taalmaatje_bot"),
+        parse=dialogue.parse,
+        limits=Limits(settings.buddy_prompts_a_day, settings.buddy_learners),
+        quiet_hours=settings.quiet_hours, tz=TIMEZONE,
+    )  # fmt: skip
+    dialogue.on_erase = buddy.erased
+    channel = Channel(dialogue, replier, store.users, store.profiles, buddy)
     application = build_application(
         token,
         channel,
@@ -349,9 +372,10 @@ async def start_bot(
         turns_at_once=settings.turns_at_once,
     )
     bot = Bot(store, speech, dialogue, application, emulator, delivery, web=web_runner,
-              base_url=web_url)  # fmt: skip
+              base_url=web_url, buddy=buddy)  # fmt: skip
     try:
         await application.initialize()
+        usernames["bot"] = application.bot.username or "taalmaatje_bot"
         await set_commands(application, texts)
         await application.start()
         holder["delivery"] = delivery
@@ -370,7 +394,7 @@ async def start_bot(
                 await delivery.start(steal=True)
             bot.poller = Poller(application.bot, delivery, ALLOWED_UPDATES, leader=leader)
             bot.poller.start()
-        sender = OutboxSender(store.outbox, replier, settings.quiet_hours, TIMEZONE)
+        bot.pump = asyncio.create_task(sender.pump(application.bot), name="outbox-pump")
         reminders = ReminderJob(
             store.appointments, store.users, store.profiles, replier, store.organisation, sender
         )

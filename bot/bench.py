@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.bench_outbox import Drain, env_for_drain, measure_drain, open_chats, queue_prompts
 from bot.emulator.client import EmulatorClient, buttons_of, ends_turn
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -67,6 +68,7 @@ class Figures:
     booking_p99_ms: float = 0.0
     peak_rss_mb: float = 0.0
     crash: Crash | None = None  # the bot killed while learners write (not for the baselines)
+    outbox: Drain | None = None  # buddies' prompts draining through the outbox (issue 11)
     notes: list[str] = field(default_factory=list)
 
 
@@ -524,8 +526,27 @@ def _bench_variant(
                 learners=args.crash_learners, kills=args.kills,
             )
         )  # fmt: skip
+    if crash and not updater and getattr(args, "prompts", 0) > 0:
+        print(f"[{name}] outbox: {args.prompts} buddy prompts ...", file=sys.stderr, flush=True)
+        figures.outbox = asyncio.run(_drain(env, emulator_url, work / "drain", args.prompts))
     print(f"[{name}] done", file=sys.stderr, flush=True)
     return figures
+
+
+async def _drain(env: dict[str, str], emulator_url: str, work: Path, count: int) -> Drain:
+    """Prompts queued before the start, then sent under Telegram's rate limit."""
+    drain_env = env_for_drain(env, work)
+    (work / "var").mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(queue_prompts, drain_env["DATABASE_URL"], count)
+    async with EmulatorClient(emulator_url) as client:
+        await client.post("/api/reset", {"keep_files": True})
+        await open_chats(client, count)
+        process = _BotProcess(drain_env, work)
+        await process.start()
+        try:
+            return await measure_drain(client, count, float(drain_env["TAALMAATJE_RATE_LIMIT"]))
+        finally:
+            await process.stop()
 
 
 def run_bench(settings: Settings, args: argparse.Namespace) -> int:
@@ -620,11 +641,19 @@ def _print_table(results: list[Figures]) -> None:
         ("crash: turns run twice", "turns_rerun", "{:d}"),
         ("crash: recovery (s)", "recovery_s", "{:.1f}"),
     ]
+    drain_rows = [
+        ("outbox: prompts", "delivered", "{:d}"),
+        ("outbox: prompts/s", "per_s", "{:.1f}"),
+        ("outbox: share of limit", "share_of_limit", "{:.0%}"),
+    ]
     print(f"{'':<24}" + "".join(f"{r.name:>20}" for r in results))
     for label, key, fmt in rows:
         print(f"{label:<24}" + "".join(f"{fmt.format(getattr(r, key)):>20}" for r in results))
     for label, key, fmt in crash_rows:
         cells = ["–" if r.crash is None else fmt.format(getattr(r.crash, key)) for r in results]
+        print(f"{label:<24}" + "".join(f"{cell:>20}" for cell in cells))
+    for label, key, fmt in drain_rows:
+        cells = ["–" if r.outbox is None else fmt.format(getattr(r.outbox, key)) for r in results]
         print(f"{label:<24}" + "".join(f"{cell:>20}" for cell in cells))
     for result in results:
         for note in result.notes:

@@ -281,6 +281,74 @@ def cmd_privacy_purge(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bot_username(settings: Settings) -> str:
+    """For invitation links: TELEGRAM_BOT_USERNAME, else getMe; without a token, the local
+    emulator's bot."""
+    if settings.bot_username:
+        return settings.bot_username
+    if settings.telegram_token is None:
+        from bot.emulator.state import BOT_USER
+
+        return str(BOT_USER["username"])
+    import asyncio
+
+    import telegram
+
+    async def ask() -> str:
+        assert settings.telegram_token is not None
+        kwargs = {"base_url": settings.telegram_base_url} if settings.telegram_base_url else {}
+        async with telegram.Bot(settings.telegram_token.get(), **kwargs) as bot:
+            return bot.username
+
+    return asyncio.run(ask())
+
+
+def cmd_buddy_invitations(settings: Settings, args: argparse.Namespace) -> int:
+    """Buddy invitations for one place: a single-use deep link each (30 days) and a QR
+    code image to print. Only the codes' hashes are stored."""
+    from datetime import timedelta
+
+    from bot.buddy import codes
+    from bot.store.buddies import Buddies
+    from bot.store.db import make_engine, make_sessionmaker, migrate
+    from bot.store.models import utcnow
+    from bot.taalhuis.organisation import load_organisation
+
+    places = load_organisation().locations
+    if args.plek not in places:
+        print(f"Onbekende plek: {args.plek}. Kies uit: {', '.join(places)}.", file=sys.stderr)
+        return 2
+    if not 1 <= args.aantal <= 200:
+        print("Kies een aantal van 1 tot 200.", file=sys.stderr)
+        return 2
+    username = _bot_username(settings)
+    made = [codes.new_code("maatje") for _ in range(args.aantal)]
+    expires = utcnow() + timedelta(days=codes.VALID_DAYS)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        Buddies(make_sessionmaker(engine)).add_invitations(made, "maatje", args.plek, expires)
+    finally:
+        engine.dispose()
+    folder = Path(args.map) if args.map else settings.var_dir / "uitnodigingen"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for code in made:
+        link = codes.link(username, code)
+        image = folder / f"maatje-{args.plek}-{code[:9]}.png"
+        image.write_bytes(codes.qr_png(link))
+        rows.append({"code": code, "link": link, "expires": expires.isoformat() + "Z",
+                     "qr": str(image)})  # fmt: skip
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    print(f"{len(rows)} uitnodiging(en) voor maatjes in {places[args.plek].town}, "
+          f"geldig tot {expires:%d-%m-%Y}:")  # fmt: skip
+    for row in rows:
+        print(f"  {row['link']}\n    QR-code: {row['qr']}")
+    return 0
+
+
 def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """What waits in the inbox or was set aside (--quarantine): ids, kinds, errors and
     times, never an update's content."""
@@ -391,6 +459,15 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--json", action="store_true", help="one JSON object")
     purge.set_defaults(func=cmd_privacy_purge)
 
+    maatjes = sub.add_parser("maatjes", help="buddies (taalmaatjes)")
+    maatjes_sub = maatjes.add_subparsers(dest="maatjes_command", required=True)
+    invite = maatjes_sub.add_parser("uitnodigen", help="make buddy invitations for a place")
+    invite.add_argument("--plek", required=True, help="the place's id (bot/content/taalhuis.yml)")
+    invite.add_argument("--aantal", type=int, default=1, help="how many invitations")
+    invite.add_argument("--map", help="folder for the QR images (default var/uitnodigingen)")
+    invite.add_argument("--json", action="store_true", help='[{"code", "link", "expires"}]')
+    invite.set_defaults(func=cmd_buddy_invitations)
+
     inbox = sub.add_parser("inbox", help="updates that wait, or were set aside (no texts)")
     inbox.add_argument("--quarantine", action="store_true", help="only those set aside")
     inbox.add_argument("--json", action="store_true")
@@ -416,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--crash-learners", type=int, default=30, help="learners in the crash figure (0: skip it)"
     )
     bench.add_argument("--kills", type=int, default=3, help="SIGKILLs in the crash figure")
+    bench.add_argument(
+        "--prompts", type=int, default=1000, help="buddy prompts in the outbox figure (0: none)"
+    )
     bench.set_defaults(func=cmd_bench)
     return parser
 

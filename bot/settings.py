@@ -106,6 +106,11 @@ class Settings:
     delivery: str = "inbox"
     # Turns one process handles at once (bot/telegram/delivery.py TURNS_AT_ONCE).
     turns_at_once: int = 2
+    # The bot's @username for invitation links; else asked of Telegram (getMe).
+    bot_username: str | None = None
+    # Buddies: prompts a learner gets a day at most; learners a buddy helps at most.
+    buddy_prompts_a_day: int = 3
+    buddy_learners: int = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, root: Path | None = None) -> Settings:
@@ -143,6 +148,9 @@ class Settings:
             retention_days=_number(env, "TAALMAATJE_RETENTION_DAYS", "30"),
             delivery="updater" if env.get("TAALMAATJE_DELIVERY") == "updater" else "inbox",
             turns_at_once=_number(env, "TAALMAATJE_TURNS_AT_ONCE", "2"),
+            bot_username=(env.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+            buddy_prompts_a_day=_number(env, "TAALMAATJE_MAATJE_VRAGEN_PER_DAG", "3"),
+            buddy_learners=_number(env, "TAALMAATJE_MAATJE_LEERLINGEN", "3"),
         )
 
     @property

@@ -168,6 +168,19 @@ def coordinator_texts() -> list[FixedText]:
     return found
 
 
+def buddy_texts() -> list[FixedText]:
+    """The buddies' texts (bot/content/maatje.yml): what a buddy reads (audience ``buddy``)
+    and the learner's side of a pairing, all at A2."""
+    from bot.buddy.texts import AUDIENCE, load_buddy_texts
+
+    texts = load_buddy_texts()
+    return [
+        FixedText(f"maatje.{section}.{key}", text, AUDIENCE[section], texts.level)
+        for section, items in texts.sections().items()
+        for key, text in items.items()
+    ]
+
+
 def all_texts(root: Path) -> list[FixedText]:
     return (
         domain_texts(root / "domain.yml")
@@ -177,6 +190,7 @@ def all_texts(root: Path) -> list[FixedText]:
         + taalhuis_texts()
         + understanding_texts()
         + coordinator_texts()
+        + buddy_texts()
     )
 
 

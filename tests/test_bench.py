@@ -26,7 +26,8 @@ CRASH = {
 def test_bench_reports_every_figure(model_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "bench", "--json", "--learners", "3", "--turns", "2",
-         "--long", "12", "--no-baseline", "--crash-learners", "3", "--kills", "1"],
+         "--long", "12", "--no-baseline", "--crash-learners", "3", "--kills", "1",
+         "--prompts", "40"],
         capture_output=True, text=True, timeout=600,
         env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
     )  # fmt: skip
@@ -43,3 +44,7 @@ def test_bench_reports_every_figure(model_path):
         assert set(crash) == CRASH and crash["delivery"] == delivery
         assert crash["messages"] == 3 * 3 * 2 and len(crash["unanswered_at_kill"]) == 1
     assert inbox["training_s"] > 0 and updater["training_s"] == 0  # it reuses the model
+    # Buddies' prompts through the outbox: every one delivered, under the rate limit.
+    drain = inbox["outbox"]
+    assert (drain["prompts"], drain["delivered"], drain["rate_limit"]) == (40, 40, 30.0)
+    assert 0 < drain["per_s"] and updater["outbox"] is None

@@ -25,7 +25,7 @@ from bot.actions.deps import ActionDeps
 from bot.actions.dialogue import ActionHerhalen, ActionLangzamer, ActionStoppen, ActionWelkom
 from bot.actions.mens import ActionMensSpreken
 from bot.actions.practice import ActionOefenen, ActionVoortgang
-from bot.actions.privacy import ActionGegevensInzien, ActionGegevensWissen
+from bot.actions.privacy import ActionGegevensInzien, ActionGegevensWissen, ActionMaatje
 from bot.actions.profile import (
     ActionGeluidAan,
     ActionGeluidUit,
@@ -78,6 +78,7 @@ def build_executor(deps: ActionDeps) -> ActionExecutor:
         ActionNietBegrepen(deps),
         ActionMensSpreken(deps),
         ActionGegevensInzien(deps),
+        ActionMaatje(),
     ):
         executor.register_action(action)
     return executor

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -37,6 +38,8 @@ class ActionDeps:
     vocabulary: Vocabulary
     # "Now", as an aware datetime: opening hours are about the real clock; tests set it.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    # bot/store/buddies.py: "wat weet je van mij" names a buddy; None where there are none.
+    buddies: Any = None
 
 
 def telegram_id(tracker: Tracker) -> int | None:

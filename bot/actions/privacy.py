@@ -93,5 +93,26 @@ class ActionGegevensInzien(Action):
                 found.append(lines["niveaus"].format(aantal=len(levels)))
         else:
             found.append(lines["geen_oefeningen"])
+        if deps.buddies is not None:
+            pairing = deps.buddies.pairing_of_learner(user_id)
+            if pairing is not None:
+                found.append(lines["maatje"].format(naam=pairing.buddy_name))
+            if deps.buddies.buddy(user_id) is not None:
+                found.append(lines["ben_maatje"])
         found.append(lines["berichten"])
         return found
+
+
+class ActionMaatje(Action):
+    """The buddy intents (maatje_menu, maatje_stoppen): the channel's buddy side answers,
+    because what it says and sends involves two people and the outbox."""
+
+    def name(self) -> str:
+        return "action_maatje"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or "maatje_menu"
+        dispatcher.utter_message(json_message={CONTROL_KEY: intent})
+        return []

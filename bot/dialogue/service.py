@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -27,6 +28,7 @@ from bot.choices.question import NOTHING
 from bot.dialogue.tracker_store import WindowedSQLTrackerStore
 from bot.practice.service import Practice
 from bot.store.appointments import Appointments
+from bot.store.models import CLARIFICATION_KINDS
 from bot.store.questions import OpenQuestions
 from bot.store.repositories import Analytics, Users
 
@@ -92,6 +94,8 @@ class Dialogue:
         self.vocabulary = vocabulary
         # The reply keyboard's text buttons (label -> payload), for the question on screen.
         self.keyboard = keyboard or {}
+        # Called (in a worker thread) when a learner is erased: their buddy side goes too.
+        self.on_erase: Callable[[int], None] | None = None
 
     @property
     def intents(self) -> set[str]:
@@ -122,6 +126,8 @@ class Dialogue:
         if chosen is None:
             parse_data = await self.agent.parse_message(text)
             outcome = self._understand(question, text, parse_data)
+            if outcome.payload is not None and not outcome.payload.startswith("/"):
+                outcome = NOTHING  # another part's button (a buddy's "mt:"): not Rasa's
             if outcome.payload is not None:
                 text, parse_data, chosen = outcome.payload, None, outcome.payload
                 metadata["typed"] = True
@@ -136,7 +142,7 @@ class Dialogue:
                 if meanings:
                     parse_data = _not_understood(parse_data)
                     metadata["bedoel_je"] = meanings
-        if question is not None and question.kind and user_id is not None:
+        if question is not None and question.kind in CLARIFICATION_KINDS and user_id is not None:
             if not _replay(chosen, parse_data):
                 self._count_answer(sender_id, question, chosen)
         collector = TurnCollector()
@@ -228,6 +234,8 @@ class Dialogue:
             self.tracker_store.erase(sender_id)
             if self.questions is not None and sender_id.lstrip("-").isdigit():
                 self.questions.erase(int(sender_id))
+            if self.on_erase is not None and sender_id.lstrip("-").isdigit():
+                self.on_erase(int(sender_id))
 
         await asyncio.to_thread(_erase)
         logger.info("Erased a learner's data on request")

@@ -174,8 +174,58 @@ def _send(
     sent, inline = _markup(params)
     if inline is not None:
         content["reply_markup"] = inline
+    if params.get_bool("protect_content"):
+        content["has_protected_content"] = True  # no forwarding, no saving
     _reply_to(log, params, content)
     return emulator.add_message(log, BOT_USER, content, markup=sent).message
+
+
+# What a copy or a forward carries over of the original message (never its keyboard).
+_COPIED = ("text", "voice", "audio", "photo", "document", "sticker", "video", "animation",
+           "video_note", "contact", "caption")  # fmt: skip
+
+
+def _original(emulator: Emulator, params: Params, what: str) -> StoredMessage:
+    """The message to copy or forward: one the bot sent or a user sent to the bot."""
+    chat_id = params.get_int("from_chat_id")
+    log = emulator.known_chat(chat_id) if chat_id is not None else None
+    message_id = params.get_int("message_id")
+    stored = log.messages.get(message_id) if log is not None and message_id else None
+    if stored is None or stored.deleted:
+        raise bad_request(f"message to {what} not found")
+    if stored.message.get("has_protected_content"):
+        raise bad_request(f"message can't be {what}ed")  # as Telegram: protected stays put
+    return stored
+
+
+async def copy_message(emulator: Emulator, params: Params) -> Any:
+    """copyMessage: the content again, without a link to the original; a new caption may
+    replace the old one. Returns only the new MessageId."""
+    log = _chat(emulator, params)
+    original = _original(emulator, params, "copy")
+    content = {k: v for k, v in original.message.items() if k in _COPIED}
+    if params.has("caption"):
+        caption = _caption(params)
+        content.pop("caption", None)
+        if caption:
+            content["caption"] = caption
+    if not any(k in content for k in _COPIED if k != "caption"):
+        raise bad_request("message to copy not found")
+    message = _send(emulator, log, params, content)
+    return {"message_id": message["message_id"]}
+
+
+async def forward_message(emulator: Emulator, params: Params) -> Any:
+    """forwardMessage: the content with where it came from (``forward_origin``)."""
+    log = _chat(emulator, params)
+    original = _original(emulator, params, "forward")
+    content = {k: v for k, v in original.message.items() if k in _COPIED}
+    content["forward_origin"] = {
+        "type": "user", "sender_user": original.message["from"],
+        "date": original.message["date"],
+    }  # fmt: skip
+    content["forward_date"] = original.message["date"]
+    return _send(emulator, log, params, content)
 
 
 def _bot_message(emulator: Emulator, params: Params, action: str) -> tuple[ChatLog, StoredMessage]:
@@ -543,6 +593,8 @@ def methods() -> dict[str, tuple[str, Method]]:
         "getChatMenuButton": get_chat_menu_button,
         "getChat": get_chat,
         "sendMessage": send_message,
+        "copyMessage": copy_message,
+        "forwardMessage": forward_message,
         "sendVoice": _media_sender("voice"),
         "sendAudio": _media_sender("audio"),
         "sendPhoto": _media_sender("photo"),

@@ -185,6 +185,15 @@ async def post_command(request: web.Request) -> web.Response:
     return _inject(emulator, log, user, _text_content(f"/{command} {args}".strip()))
 
 
+async def post_chat(request: web.Request) -> web.Response:
+    """Open a private chat without a message (as if the user wrote long ago): the bot may
+    then send to it. The benchmark opens a thousand chats this way."""
+    options, _ = await _options(request)
+    emulator = _emulator(request)
+    log, _user = _user_side(emulator, _chat_id(request), options)
+    return web.json_response({"chat_id": log.chat["id"] if log.chat else _chat_id(request)})
+
+
 async def post_press(request: web.Request) -> web.Response:
     """A tap on an inline button of a bot message: a callback_query update."""
     options, _ = await _options(request)
@@ -356,6 +365,10 @@ def message_view(stored: StoredMessage) -> dict[str, Any]:
         "contact": contact_view(),
         "edited": stored.edited,
         "deleted": stored.deleted,
+        "protect_content": bool(message.get("has_protected_content")),
+        "forwarded_from": (message.get("forward_origin") or {}).get("sender_user", {}).get(
+            "first_name"
+        ),
     }
 
 
@@ -518,6 +531,7 @@ def add_routes(app: web.Application) -> None:
         ("contact", post_contact),
     ):
         router.add_post(f"/api/chats/{{chat_id}}/{action}", handler)
+    router.add_post("/api/chats/{chat_id}", post_chat)
     router.add_post("/api/raw_update", post_raw_update)
     router.add_get("/api/chats/{chat_id}/messages", get_messages)
     router.add_get("/api/files/{file_id}", get_file)

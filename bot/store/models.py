@@ -336,3 +336,124 @@ class OutboxMessage(Base):
 
 
 OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+class PersonRole(Base):
+    """A role besides being a learner: ``buddy`` (a coworker who sends practice prompts) or,
+    later, ``coordinator``/``admin``. ``place`` is the location id from the organisation
+    data; a person may hold several rows (a buddy and a coordinator)."""
+
+    __tablename__ = "person_roles"
+
+    telegram_id = Column(BigInteger, primary_key=True)
+    role = Column(String(16), primary_key=True)  # one of PERSON_ROLES
+    place = Column(String(32), nullable=True)
+    name = Column(String(32), nullable=True)  # a buddy's first name, shown to their learners
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+PERSON_ROLES = ("buddy", "coordinator", "admin")
+
+
+class Invitation(Base):
+    """A single-use invitation: a buddy invited by a coordinator, or a learner invited by a
+    buddy (``buddy_id``). Only the code's hash is stored: a leaked database opens nothing."""
+
+    __tablename__ = "invitations"
+
+    id = Column(Integer, primary_key=True)
+    code_hash = Column(String(64), nullable=False, unique=True)
+    kind = Column(String(16), nullable=False)  # one of INVITATION_KINDS
+    place = Column(String(32), nullable=True)
+    buddy_id = Column(BigInteger, nullable=True)  # kind "leerling": whose invitation
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+    used_at = Column(DateTime, nullable=True)
+    used_by = Column(BigInteger, nullable=True)  # who opened it (released on a "no")
+    revoked_at = Column(DateTime, nullable=True)
+
+
+INVITATION_KINDS = ("maatje", "leerling", "coordinator")
+
+
+class Pairing(Base):
+    """A buddy and a learner. Nothing is shared before the learner's yes (``status``
+    ``asked`` until then); the first names are what each side shows of the other, kept
+    because the bot must say who sent a prompt. Ended pairings keep no names."""
+
+    __tablename__ = "pairings"
+
+    id = Column(Integer, primary_key=True)
+    buddy_id = Column(BigInteger, nullable=False)
+    learner_id = Column(BigInteger, nullable=False)
+    buddy_name = Column(String(32), nullable=True)
+    learner_name = Column(String(32), nullable=True)
+    place = Column(String(32), nullable=True)
+    status = Column(String(12), nullable=False)  # one of PAIRING_STATUSES
+    practice_ok = Column(Boolean, nullable=False, default=False)
+    progress_ok = Column(Boolean, nullable=False, default=False)
+    paused_until = Column(DateTime, nullable=True)
+    started_at = Column(DateTime, nullable=False, default=utcnow)
+    ended_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_pairings_buddy_id_status", "buddy_id", "status"),
+        Index("ix_pairings_learner_id_status", "learner_id", "status"),
+    )
+
+
+PAIRING_STATUSES = ("asked", "active", "ended")
+
+
+class BuddyMessage(Base):
+    """What passes between a buddy and a learner: a prompt (being written, queued, sent,
+    answered), an answer, a reaction, a notice. ``body`` (JSON) holds the text, the answer
+    choices and Telegram's file or message ids; it is emptied by the retention job 14 days
+    after delivery. Statistics live in ``buddy_events``, without text."""
+
+    __tablename__ = "buddy_messages"
+
+    id = Column(Integer, primary_key=True)
+    pairing_id = Column(Integer, nullable=True)
+    kind = Column(String(12), nullable=False)  # one of BUDDY_MESSAGE_KINDS
+    sender_id = Column(BigInteger, nullable=True)
+    recipient_id = Column(BigInteger, nullable=False)
+    prompt_id = Column(Integer, nullable=True)  # an answer's or reaction's prompt
+    status = Column(String(12), nullable=False)  # one of BUDDY_MESSAGE_STATUSES
+    body = Column(Text, nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    sent_at = Column(DateTime, nullable=True)
+    answered_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_buddy_messages_recipient_status", "recipient_id", "status"),
+        Index("ix_buddy_messages_sender_status", "sender_id", "status"),
+        Index("ix_buddy_messages_pairing_id", "pairing_id"),
+    )
+
+
+BUDDY_MESSAGE_KINDS = ("vraag", "antwoord", "reactie", "bericht")
+# concept: the buddy is writing it; wacht: in the outbox; verstuurd: delivered;
+# beantwoord: the learner answered (prompts only).
+BUDDY_MESSAGE_STATUSES = ("concept", "wacht", "verstuurd", "beantwoord")
+
+
+class BuddyEvent(Base):
+    """One buddy statistic (prompt sent, answered and how fast, tip shown or followed,
+    pairing started or ended), per place: no person, no pseudonym, no text."""
+
+    __tablename__ = "buddy_events"
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(24), nullable=False)  # one of BUDDY_EVENT_KINDS
+    place = Column(String(32), nullable=True)
+    seconds = Column(Float, nullable=True)  # time to answer, for "antwoord"
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_buddy_events_created_at", "created_at"),)
+
+
+BUDDY_EVENT_KINDS = (
+    "koppeling_begin", "koppeling_einde", "vraag_verstuurd", "antwoord", "tip_getoond",
+    "tip_gevolgd", "tip_genegeerd",
+)  # fmt: skip

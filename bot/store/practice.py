@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -191,6 +192,17 @@ class PracticeStore:
         with self._sessions() as session:
             seen, correct = session.execute(query).one()
         return int(seen or 0), int(correct or 0)
+
+    def answered_since(self, telegram_id: int, since: datetime) -> int:
+        """Exercises answered since ``since`` (a buddy's "how is it going": this week)."""
+        table = PracticeEvent.__table__
+        query = select(func.count()).where(
+            table.c.user_key == self._analytics.pseudonym(telegram_id),
+            table.c.event == "answered",
+            table.c.created_at >= since,
+        )
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
 
     def erase(self, telegram_id: int) -> None:
         """Delete everything practice keeps about one learner."""

@@ -22,9 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import Select
 
-from bot.store.models import InboxUpdate, OpenQuestion, OutboxMessage
+from bot.store.models import BuddyMessage, InboxUpdate, OpenQuestion, OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+# Days a message between buddy and learner is kept after delivery (issue 11).
+BUDDY_DAYS = 14
 
 # Rasa's tracker events table (made by its SQLTrackerStore, not by our migrations).
 EVENTS = "events"
@@ -65,6 +68,7 @@ class Retention:
         "inbox_quarantine",
         "outbox",
         "open_questions",
+        "buddy_messages",
     )
 
     def __init__(self, engine: Engine, days: int) -> None:
@@ -75,6 +79,7 @@ class Retention:
         self.days = days
         inbox, outbox = InboxUpdate.__table__, OutboxMessage.__table__
         questions = OpenQuestion.__table__
+        buddy = BuddyMessage.__table__
         self._table_rules: dict[str, _TableRule] = {
             # Done updates are bare ids that only guard against a second delivery, and
             # Telegram re-sends an update for at most 24 hours: a day would do, `days` is ample.
@@ -104,6 +109,16 @@ class Retention:
             # Buttons that have been on screen for `days` are no longer a question anyone
             # answers; a typed answer after that is simply understood as free text.
             "open_questions": _TableRule(questions, lambda cutoff: questions.c.updated_at < cutoff),
+            # What a buddy and a learner sent each other: kept until delivered plus 14 days
+            # (the statistics in buddy_events keep no text); unfinished drafts as long.
+            "buddy_messages": _TableRule(
+                buddy,
+                lambda cutoff: sa.and_(
+                    buddy.c.status != "wacht",
+                    sa.func.coalesce(buddy.c.sent_at, buddy.c.created_at)
+                    < cutoff + timedelta(days=self.days - BUDDY_DAYS),
+                ),
+            ),
         }
 
     def cutoff(self, now: datetime) -> datetime:

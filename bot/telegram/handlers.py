@@ -19,8 +19,10 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot.actions.deps import CONTROL_KEY
 from bot.dialogue.service import Dialogue
 from bot.store.repositories import Users
+from bot.telegram.buddy import BuddyChannel
 from bot.telegram.delivery import current_turn
 from bot.telegram.replies import (
     Listener,
@@ -66,9 +68,15 @@ class Channel:
     """The channel adapter's handlers, with the services they need."""
 
     def __init__(
-        self, dialogue: Dialogue, replier: Replier, users: Users, profiles: Profiles
+        self,
+        dialogue: Dialogue,
+        replier: Replier,
+        users: Users,
+        profiles: Profiles,
+        buddy: BuddyChannel | None = None,
     ) -> None:
         self.dialogue = dialogue
+        self.buddy = buddy
         self.replier = replier
         self.users = users
         self.profiles = profiles
@@ -94,10 +102,10 @@ class Channel:
             MessageHandler(private & filters.TEXT, self.on_text),
             MessageHandler(private & filters.Sticker.ALL, self.on_sticker),
             MessageHandler(private & filters.CONTACT, self.on_contact),
-            MessageHandler(private & filters.PHOTO, self.reply_with("photo")),
+            MessageHandler(private & filters.PHOTO, self.on_media("photo", "photo")),
+            MessageHandler(private & filters.VOICE, self.on_media("voice", "voice")),
             MessageHandler(
-                private & (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE),
-                self.reply_with("voice"),
+                private & (filters.AUDIO | filters.VIDEO_NOTE), self.reply_with("voice")
             ),
             MessageHandler(
                 private & (filters.Document.ALL | filters.VIDEO | filters.ANIMATION),
@@ -124,6 +132,8 @@ class Channel:
         else:
             # The text buttons of a reply keyboard (the phone question) act like buttons.
             text = self.keyboard_texts.get(text, text)
+            if self.buddy is not None and await self.buddy.on_text(update, context.bot, text):
+                return  # a buddy's prompt being written, or an answer to one
         await self._turn(update, context, text)
 
     async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,7 +157,16 @@ class Channel:
         message = update.effective_message
         if message is None or not message.text:
             return
-        command = message.text.split()[0][1:].split("@")[0].lower()
+        words = message.text.split()
+        command = words[0][1:].split("@")[0].lower()
+        if self.buddy is not None and command == "maatje":
+            await self.buddy.menu(update, context.bot)
+            return
+        if command == "start" and len(words) > 1:
+            # A deep link (an invitation); one that opens nothing gets a kind word first.
+            if self.buddy is not None and await self.buddy.on_start(update, context.bot, words[1]):
+                return
+            await self._send_text(update, context, "bad_link")
         payload = COMMANDS.get(command, FALLBACK_PAYLOAD)
         metadata = {"command": command} if command in COMMANDS else {}
         await self._turn(update, context, payload, metadata)
@@ -158,6 +177,9 @@ class Channel:
         if query is None:
             return
         data = query.data or ""
+        if data.startswith("mt:") and self.buddy is not None:
+            await self._buddy_press(update, context, query, data)
+            return
         match = PAYLOAD.match(data)
         valid = match is not None and (
             match.group(1) in self.dialogue.intents or data == FALLBACK_PAYLOAD
@@ -179,6 +201,35 @@ class Channel:
         ):
             return
         await self._turn(update, context, data if valid else FALLBACK_PAYLOAD)
+
+    async def _buddy_press(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, data: str
+    ) -> None:
+        """A buddy button (``mt:``): once, in private chats only."""
+        assert self.buddy is not None
+        await self._answer(query, None)
+        chat = update.effective_chat
+        if query.message is None or chat is None or chat.type != ChatType.PRIVATE:
+            return
+        if self._double_press(
+            chat.id, query.message.message_id, data, self.arrival(update), update.update_id
+        ):
+            return
+        await self.buddy.on_press(update, context.bot, data)
+
+    def on_media(
+        self, media: str, key: str
+    ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+        """A voice note or photo: part of a buddy's prompt or a learner's spoken answer;
+        otherwise the channel's kind answer."""
+
+        async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            if self.buddy is not None and await self.buddy.on_media(update, context.bot, media):
+                return
+            await self._send_text(update, context, key)
+
+        handler.__name__ = f"on_{media}"
+        return handler
 
     async def on_sticker(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker says what its emoji says (👍 is a yes)."""
@@ -254,6 +305,12 @@ class Channel:
             responses = await self.dialogue.handle(str(user.id), text, metadata)
             if turn is not None:
                 turn.keep(responses)
+        buddy = _buddy_intent(responses)
+        if buddy is not None and self.buddy is not None:
+            await (self.buddy.stop_pairing if buddy == "stoppen" else self.buddy.menu)(
+                update, context.bot
+            )
+            return
         # Read after the turn: the turn itself may have switched the sound off.
         listener = self._listener(user.id)
         await self.replier.send(
@@ -296,6 +353,15 @@ class Channel:
             await query.answer(text)
         except BadRequest:
             pass
+
+
+def _buddy_intent(responses: list[dict[str, Any]]) -> str | None:
+    """``maatje_menu``/``maatje_stoppen`` understood: the buddy side answers (menu, stop)."""
+    for response in responses:
+        control = str((response.get("custom") or {}).get(CONTROL_KEY) or "")
+        if control.startswith("maatje_"):
+            return control.removeprefix("maatje_")
+    return None
 
 
 def _origin(error: BaseException | None) -> str:

@@ -11,6 +11,7 @@ hours. Logs carry the outbox id, the kind and the error type: no text, no learne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta, timezone, tzinfo
@@ -28,6 +29,10 @@ Make = Callable[[Claimed, datetime], Awaitable[tuple[list[Reply], Listener] | No
 Sent = Callable[[Claimed], Awaitable[None]]
 FIRST_PAUSE = 5.0  # seconds before the first retry; doubled each time
 LONGEST_PAUSE = 600.0
+PUMP_SECONDS = 5.0  # the pump looks this often even when nobody woke it
+CHATS_AT_ONCE = 8  # chats sent to at once (each chat's messages in order); the rate
+# limiter paces them to Telegram's limits
+CLAIM = 50
 
 
 def in_quiet_hours(now: datetime, hours: tuple[time, time], tz: tzinfo) -> bool:
@@ -48,24 +53,57 @@ class OutboxSender:
         self.quiet_hours = quiet_hours
         self.tz = tz
         self._kinds: dict[str, tuple[Make, Sent]] = {}
+        self._wake: asyncio.Event | None = None
 
     def register(self, kind: str, make: Make, sent: Sent) -> None:
         self._kinds[kind] = (make, sent)
 
+    def wake(self) -> None:
+        """Something was queued: the pump sends it now instead of at its next look."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def pump(self, bot: Bot, interval: float = PUMP_SECONDS) -> None:
+        """Send what is due whenever woken, and every ``interval`` seconds (what waited for
+        the morning, a retry's pause, a crash's leftovers); runs until cancelled."""
+        self._wake = asyncio.Event()
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), interval)
+            self._wake.clear()
+            try:
+                await self.run(bot)
+            except Exception as error:  # never let the pump die: the next look tries again
+                logger.warning("Outbox pump: %s", type(error).__name__)
+
     async def run(self, bot: Bot, now: datetime | None = None) -> int:
         """Send every message that is due (not in quiet hours); returns how many went."""
         current = now or datetime.now(timezone.utc)
-        if in_quiet_hours(current, self.quiet_hours, self.tz):
-            return 0
-        try:
-            claimed = await asyncio.to_thread(self.outbox.claim, to_utc_naive(current))
-        except Exception as error:
-            logger.warning("Could not read the outbox: %s", type(error).__name__)
-            return 0
         sent = 0
-        for item in claimed:
-            sent += await self._send(bot, item, current)
+        while not in_quiet_hours(current, self.quiet_hours, self.tz):
+            try:
+                claimed = await asyncio.to_thread(self.outbox.claim, to_utc_naive(current), CLAIM)
+            except Exception as error:
+                logger.warning("Could not read the outbox: %s", type(error).__name__)
+                return sent
+            sent += await self._send_all(bot, claimed, current)
+            if len(claimed) < CLAIM or now is not None:
+                break
+            current = datetime.now(timezone.utc)
         return sent
+
+    async def _send_all(self, bot: Bot, claimed: list[Claimed], now: datetime) -> int:
+        """Several chats at once, each chat's messages in their order."""
+        chats: dict[int, list[Claimed]] = {}
+        for item in claimed:
+            chats.setdefault(item.chat_id, []).append(item)
+        gate = asyncio.Semaphore(CHATS_AT_ONCE)
+
+        async def one_chat(items: list[Claimed]) -> int:
+            async with gate:
+                return sum([await self._send(bot, item, now) for item in items])
+
+        return sum(await asyncio.gather(*(one_chat(items) for items in chats.values())))
 
     async def _send(self, bot: Bot, item: Claimed, now: datetime) -> int:
         make, done = self._kinds.get(item.kind, (None, None))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import (
@@ -54,6 +54,15 @@ class Reply:
     # Shows Telegram's "share my number" keyboard; or takes that keyboard away.
     phone_keyboard: bool = False
     keyboard_off: bool = False
+    # Sent as a copy of this (chat id, message id) with the text as its caption: a buddy's
+    # own recording or photo, a learner's spoken answer. Never spoken by the bot.
+    copy: tuple[int, int] | None = None
+    # Telegram's protect_content: the receiver cannot forward or save it.
+    protect: bool = False
+    # "Nog eens"/"Langzamer" that replay this message, not the last Rasa turn.
+    replay: tuple[str, str] | None = None
+    # Followed by this person's progress picture (a buddy sees the learner's).
+    picture_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -157,22 +166,28 @@ class Replier:
             if replay:
                 rows.append([KeyboardButton(buttons["again"]), KeyboardButton(buttons["slower"])])
             return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
-        inline = self.keyboard(reply.buttons, replay)
+        inline = self.keyboard(reply.buttons, replay, reply.replay)
         if inline is None and reply.keyboard_off:
             return ReplyKeyboardRemove()
         return inline
 
-    def keyboard(self, buttons: list[dict[str, str]], replay: bool) -> InlineKeyboardMarkup | None:
+    def keyboard(
+        self,
+        buttons: list[dict[str, str]],
+        replay: bool,
+        payloads: tuple[str, str] | None = None,
+    ) -> InlineKeyboardMarkup | None:
         rows = [
             [InlineKeyboardButton(b["title"], callback_data=b["payload"])]
             for b in buttons
             if len(b["payload"].encode()) <= MAX_CALLBACK_BYTES
         ]
-        if replay:
+        if replay or payloads:
+            again, slower = payloads or ("/herhalen", "/langzamer")
             rows.append(
                 [
-                    InlineKeyboardButton(self.texts.buttons["again"], callback_data="/herhalen"),
-                    InlineKeyboardButton(self.texts.buttons["slower"], callback_data="/langzamer"),
+                    InlineKeyboardButton(self.texts.buttons["again"], callback_data=again),
+                    InlineKeyboardButton(self.texts.buttons["slower"], callback_data=slower),
                 ]
             )
         return InlineKeyboardMarkup(rows) if rows else None
@@ -200,8 +215,19 @@ class Replier:
             # An emoji that is an answer stays; decoration goes for the plain, adult profiles.
             plain = not listener.emoji and not reply.pictures
             text = without_emoji(reply.text) or reply.text if plain else reply.text
+            if reply.copy is not None:
+                await bot.copy_message(
+                    chat_id, reply.copy[0], reply.copy[1],
+                    caption=text[: MessageLimit.CAPTION_LENGTH],
+                    reply_markup=self.markup(reply, replay=False), protect_content=reply.protect,
+                )  # fmt: skip
+                if on_sent is not None:
+                    await on_sent(index)
+                continue
             clip = await self._clip(reply, text, listener) if listener.voice else None
             markup = self.markup(reply, replay=replay and clip is not None and last)
+            if reply.replay is not None and clip is None:
+                markup = self.markup(replace(reply, replay=None), replay=False)
             if clip is None:
                 await bot.send_message(
                     chat_id, text[: MessageLimit.MAX_TEXT_LENGTH], reply_markup=markup
@@ -211,8 +237,8 @@ class Replier:
             else:
                 await bot.send_message(chat_id, text[: MessageLimit.MAX_TEXT_LENGTH])
                 await self._send_voice(bot, chat_id, clip, None, markup)
-            if reply.picture:
-                await self._send_picture(bot, chat_id)
+            if reply.picture or reply.picture_of is not None:
+                await self._send_picture(bot, chat_id, reply.picture_of)
             if reply.calendar is not None:
                 await self._send_calendar(bot, chat_id, reply.calendar, listener)
             if on_sent is not None:
@@ -240,11 +266,11 @@ class Replier:
             logger.exception("No voice for a reply; sending text only")
             return None
 
-    async def _send_picture(self, bot: Bot, chat_id: int) -> None:
+    async def _send_picture(self, bot: Bot, chat_id: int, of: int | None = None) -> None:
         if self.pictures is None:
             return
         try:
-            picture = await self.pictures(chat_id)
+            picture = await self.pictures(chat_id if of is None else of)
         except Exception:  # the summary was said; a missing picture must not end the turn
             logger.exception("Could not draw the progress picture")
             return

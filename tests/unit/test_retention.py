@@ -29,6 +29,7 @@ from bot.settings import PROJECT_ROOT
 from bot.store.db import make_engine, migrate
 from bot.store.models import (
     AnalyticsEvent,
+    BuddyMessage,
     ClarificationEvent,
     InboxUpdate,
     OpenQuestion,
@@ -97,6 +98,7 @@ EXPECTED = {
     "inbox_quarantine": 1,
     "outbox": 2,
     "open_questions": 1,
+    "buddy_messages": 2,
 }
 STATISTICS = (AnalyticsEvent, PracticeEvent, TaalhuisEvent, ClarificationEvent, User)
 
@@ -159,6 +161,15 @@ def fill(engine: Engine, now: datetime = NOW) -> WindowedSQLTrackerStore:
                 {"telegram_id": 2, "question": "{}", "updated_at": ago(1, now)},
             ],
         )
+        connection.execute(
+            sa.insert(BuddyMessage),
+            [  # a buddy's prompt and a learner's answer: delivered plus 14 days
+                buddy_message("beantwoord", created=ago(20, now), sent=ago(15, now)),  # goes
+                buddy_message("verstuurd", created=ago(14.5, now), sent=ago(14.5, now)),  # goes
+                buddy_message("verstuurd", created=ago(20, now), sent=ago(13, now)),
+                buddy_message("wacht", created=ago(90, now)),  # not delivered yet: kept
+            ],
+        )
         long_ago = ago(400, now)
         connection.execute(
             sa.insert(AnalyticsEvent),
@@ -187,6 +198,13 @@ def fill(engine: Engine, now: datetime = NOW) -> WindowedSQLTrackerStore:
         )
         connection.execute(sa.insert(User), [{"telegram_id": 1, "created_at": long_ago}])
     return store
+
+
+def buddy_message(status: str, created: datetime, sent: datetime | None = None) -> dict[str, Any]:
+    return {
+        "kind": "vraag", "sender_id": 1, "recipient_id": 2, "status": status,
+        "body": '{"tekst":"Wat eet je graag?"}', "created_at": created, "sent_at": sent,
+    }  # fmt: skip
 
 
 def inbox(
@@ -236,7 +254,7 @@ def scenario_ages() -> set[tuple[str, float]]:
 
 def table_counts(engine: Engine) -> dict[str, int]:
     tables = ["events", *(model.__tablename__ for model in STATISTICS)]
-    tables += ["inbox", "outbox", "open_questions"]
+    tables += ["inbox", "outbox", "open_questions", "buddy_messages"]
     with engine.connect() as connection:
         return {
             table: connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
@@ -332,7 +350,7 @@ def test_the_log_line_holds_counts_only(engine: Engine, caplog: pytest.LogCaptur
     [record] = caplog.records
     assert record.getMessage() == (  # counts only: no texts, no ids of learners
         "Retention (30 days) deleted: tracker_idle=7, tracker_ended=6, inbox_done=1, "
-        "inbox_quarantine=1, outbox=2, open_questions=1"
+        "inbox_quarantine=1, outbox=2, open_questions=1, buddy_messages=2"
     )
 
 

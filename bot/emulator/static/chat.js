@@ -3,7 +3,14 @@
 (() => {
   "use strict";
 
-  const STORAGE_KEY = "taalmaatje.chatId";
+  // ?persoon=2 is another person (their own chat and first name), so that a buddy and a
+  // learner can be tried side by side in two tabs. Without it: today's one chat.
+  const PEOPLE = ["Sara", "Jan", "Fatima", "Piet", "Amira", "Kees", "Noor", "Ahmed", "Lotte"];
+  const PERSON = personFromUrl();
+  const STORAGE_KEY = PERSON ? `taalmaatje.chatId.${PERSON}` : "taalmaatje.chatId";
+  const NAME = PERSON ? PEOPLE[PERSON - 1] : "";
+  // A Telegram deep link (t.me/<bot>?start=<payload>) in a bot message opens here.
+  const DEEP_LINK = /https:\/\/t\.me\/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})/g;
   const POLL_SECONDS = 25;
   // What a request_contact button shares: the emulator's sample number, or ?telefoon=...
   const PHONE_NUMBER = phoneFromUrl() || "+31612345678";
@@ -17,6 +24,9 @@
     send: $("stuur"),
     start: $("start"),
     fresh: $("nieuw"),
+    voice: $("spraak"),
+    photo: $("foto"),
+    person: $("persoon"),
     status: $("status"),
     notice: $("melding"),
     keyboard: $("toetsenbord"),
@@ -29,6 +39,16 @@
   let noticeTimer = 0;
   let atBottom = true; // follow new messages unless the user scrolled up to read
   const items = new Map(); // message_id -> <li>
+
+  function personFromUrl() {
+    const given = Number(new URLSearchParams(window.location.search).get("persoon"));
+    return Number.isInteger(given) && given >= 1 && given <= PEOPLE.length ? given : 0;
+  }
+
+  function nextPerson() {
+    // The next person number after this one: a new tab is someone else.
+    return (PERSON % PEOPLE.length) + 1;
+  }
 
   function phoneFromUrl() {
     const given = new URLSearchParams(window.location.search).get("telefoon");
@@ -57,10 +77,11 @@
   }
 
   async function post(action, body) {
+    const person = NAME ? { first_name: NAME } : {};
     const response = await fetch(`/api/chats/${chatId}/${action}`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
+      body: JSON.stringify({ ...person, ...body }),
     });
     if (!response.ok) {
       throw new Error(`${action}: HTTP ${response.status}`);
@@ -111,6 +132,23 @@
     audio.setAttribute("aria-label", label);
     box.append(audio);
     return box;
+  }
+
+  function withLinks(node, text) {
+    // Text stays text (no HTML); only a deep link becomes a link that opens it as the
+    // next person, in a new tab.
+    let last = 0;
+    for (const found of text.matchAll(DEEP_LINK)) {
+      node.append(document.createTextNode(text.slice(last, found.index)));
+      const link = element("a", "link", found[0]);
+      link.href = `/?persoon=${nextPerson()}&start=${encodeURIComponent(found[1])}`;
+      link.target = "_blank";
+      link.rel = "noopener";
+      node.append(link);
+      last = found.index + found[0].length;
+    }
+    node.append(document.createTextNode(text.slice(last)));
+    return node;
   }
 
   function inlineButtons(message) {
@@ -194,7 +232,13 @@
       bubble.append(element("p", "tekst contact", `📞 ${message.contact.phone_number}`));
     }
     const words = message.text || message.caption;
-    if (words) bubble.append(element("p", "tekst", words));
+    if (words) bubble.append(withLinks(element("p", "tekst"), words));
+    if (message.forwarded_from) {
+      bubble.prepend(element("p", "doorgestuurd", `Doorgestuurd van ${message.forwarded_from}`));
+    }
+    if (message.protect_content) {
+      bubble.append(element("p", "beschermd", "🔒 Niet door te sturen of op te slaan"));
+    }
 
     const meta = element("p", "tijd", timeOf(message.date));
     if (message.edited) meta.textContent += " · bewerkt";
@@ -348,6 +392,32 @@
     view.input.focus();
   });
 
+  async function sendMedia(kind) {
+    try {
+      await post(kind, {});
+    } catch (error) {
+      showNotice("Versturen lukte niet. Probeer het opnieuw.", false);
+    }
+  }
+
+  view.voice.addEventListener("click", () => sendMedia("voice"));
+  view.photo.addEventListener("click", () => sendMedia("photo"));
+
+  async function startFromLink() {
+    // ?start=<payload>: the deep link's /start, once (a reload does not send it again).
+    const params = new URLSearchParams(window.location.search);
+    const payload = params.get("start");
+    if (!payload) return;
+    params.delete("start");
+    const rest = params.toString();
+    window.history.replaceState(null, "", `${window.location.pathname}${rest ? `?${rest}` : ""}`);
+    try {
+      await post("command", { command: "start", args: payload });
+    } catch (error) {
+      showNotice("Starten lukte niet. Probeer het opnieuw.", false);
+    }
+  }
+
   view.start.addEventListener("click", async () => {
     try {
       await post("command", { command: "start" });
@@ -370,5 +440,7 @@
     atBottom = scrollHeight - scrollTop - clientHeight < 80;
   });
 
+  if (NAME) view.person.textContent = `Je bent ${NAME}`;
   startPolling();
+  startFromLink();
 })();
