@@ -366,9 +366,9 @@ def message_view(stored: StoredMessage) -> dict[str, Any]:
         "edited": stored.edited,
         "deleted": stored.deleted,
         "protect_content": bool(message.get("has_protected_content")),
-        "forwarded_from": (message.get("forward_origin") or {}).get("sender_user", {}).get(
-            "first_name"
-        ),
+        "forwarded_from": (message.get("forward_origin") or {})
+        .get("sender_user", {})
+        .get("first_name"),
     }
 
 

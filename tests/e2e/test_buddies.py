@@ -140,9 +140,7 @@ async def running(tmp_path: Path, model_path: Path) -> AsyncIterator[Running]:
         await bot.stop()
 
 
-async def become_buddy(
-    running: Running, client: EmulatorClient, chat: int, name: str
-) -> Person:
+async def become_buddy(running: Running, client: EmulatorClient, chat: int, name: str) -> Person:
     [invitation] = invite_buddies(running.settings)
     assert re.fullmatch(r"https://t\.me/taalmaatje_bot\?start=[A-Za-z0-9_-]{1,64}",
                         invitation["link"])  # fmt: skip
