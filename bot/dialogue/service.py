@@ -35,6 +35,8 @@ from bot.store.repositories import Analytics, Users
 logger = logging.getLogger(__name__)
 
 NLU_FALLBACK = "nlu_fallback"
+# ``handle``'s question on screen when the caller did not read it.
+UNREAD = object()
 
 
 # Intents that win over a typed answer that merely looks like a button.
@@ -106,7 +108,11 @@ class Dialogue:
         return set(self.agent.domain.entities) if self.agent.domain else set()
 
     async def handle(
-        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+        self,
+        sender_id: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        question: Question | object | None = UNREAD,
     ) -> list[dict[str, Any]]:
         """Run one turn and return the bot messages for the learner.
 
@@ -116,11 +122,13 @@ class Dialogue:
         """
         user_id = int(sender_id) if sender_id.lstrip("-").isdigit() else None
         metadata = dict(metadata or {})
-        question = (
-            self.questions.get(user_id)
-            if self.questions is not None and user_id is not None
-            else None
-        )
+        if question is UNREAD:  # the channel may have read it already this turn
+            question = (
+                self.questions.get(user_id)
+                if self.questions is not None and user_id is not None
+                else None
+            )
+        assert question is None or isinstance(question, Question)
         parse_data: dict[str, Any] | None = None
         chosen = text if text.startswith("/") else None
         if chosen is None:

@@ -29,6 +29,7 @@ from bot.buddy import codes
 from bot.buddy.texts import BuddyTexts
 from bot.choices import Question, Understanding, Vocabulary, question_from, understand
 from bot.choices.question import FIRM_INTENTS
+from bot.dialogue.service import UNREAD
 from bot.store.appointments import to_utc_naive
 from bot.store.buddies import OUTBOX_KIND, Buddies, MessageInfo, PairingInfo
 from bot.store.outbox import Claimed
@@ -174,14 +175,23 @@ class BuddyChannel:
         if handler is None or not await handler(update, bot, user.id, ref, choice):
             await self._old_button(bot, user.id)
 
-    async def on_text(self, update: Update, bot: Bot, text: str) -> bool:
-        """A typed message; True when it belonged to a buddy question on screen."""
+    async def on_text(
+        self, update: Update, bot: Bot, text: str
+    ) -> tuple[bool, Question | object | None]:
+        """A typed message: (True, _) when it belonged to a buddy question on screen; else
+        (False, the question on screen as the dialogue should see it), so that the dialogue
+        need not read it again (one read a turn)."""
         user = update.effective_user
         if user is None:
-            return False
+            return False, UNREAD
         question = self.questions.get(user.id)
         if question is None or not question.kind.startswith(QUESTION):
-            return False
+            return False, question
+        return await self._typed(update, bot, question, text), None
+
+    async def _typed(self, update: Update, bot: Bot, question: Question, text: str) -> bool:
+        user = update.effective_user
+        assert user is not None
         nlu = Understanding.from_parse(await self.parse(text)) if self.parse else Understanding()
         sure = nlu.confidence >= SURE
         if sure and nlu.intent in FIRM_INTENTS and nlu.intent not in ("herhalen", "langzamer"):

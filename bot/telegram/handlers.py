@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.actions.deps import CONTROL_KEY
-from bot.dialogue.service import Dialogue
+from bot.dialogue.service import UNREAD, Dialogue
 from bot.store.repositories import Users
 from bot.telegram.buddy import BuddyChannel
 from bot.telegram.delivery import current_turn
@@ -132,8 +132,12 @@ class Channel:
         else:
             # The text buttons of a reply keyboard (the phone question) act like buttons.
             text = self.keyboard_texts.get(text, text)
-            if self.buddy is not None and await self.buddy.on_text(update, context.bot, text):
-                return  # a buddy's prompt being written, or an answer to one
+            if self.buddy is not None:
+                taken, question = await self.buddy.on_text(update, context.bot, text)
+                if taken:
+                    return  # a buddy's prompt being written, or an answer to one
+                await self._turn(update, context, text, question=question)
+                return
         await self._turn(update, context, text)
 
     async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -294,6 +298,7 @@ class Channel:
         context: ContextTypes.DEFAULT_TYPE,
         text: str,
         metadata: dict[str, str] | None = None,
+        question: object = UNREAD,
     ) -> None:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
@@ -302,7 +307,7 @@ class Channel:
         if turn is not None and turn.replies is not None:
             responses = turn.replies  # Rasa ran it before a crash: send what is left
         else:
-            responses = await self.dialogue.handle(str(user.id), text, metadata)
+            responses = await self.dialogue.handle(str(user.id), text, metadata, question)
             if turn is not None:
                 turn.keep(responses)
         buddy = _buddy_intent(responses)

@@ -256,3 +256,10 @@ async def test_a_pairing_from_invitation_to_the_end(running: Running) -> None:
         await buddy.wait(lambda m: text_of(m) == buddy_text("gestopt", naam="Sara"))
         late = await buddy.tap(menu, TEXTS["maatje_knoppen"]["vraag"])
         assert text_of(late[-1]) == buddy_text("niet_meer")
+
+    # The statistics for the dashboard: what happened, per place, without people or text.
+    counts = running.bot.store.buddies.event_counts()
+    assert counts == {
+        "koppeling_begin": 1, "koppeling_einde": 1, "vraag_verstuurd": 3, "antwoord": 3,
+        "tip_getoond": 1, "tip_gevolgd": 1,
+    }  # fmt: skip
