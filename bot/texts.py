@@ -217,6 +217,7 @@ def speakable_texts(root: Path) -> list[str]:
             or "/" in item.id
             or ".buttons." in item.id
             or ".commands." in item.id
+            or "_knoppen." in item.id
             or item.id.startswith(
                 ("practice.", "profiles.", "oefenen.", "taalhuis", "keuzes.", "gegevens.")
             )

@@ -130,21 +130,23 @@ class Buddies:
 
     def react_once(self, answer_id: int, buddy_id: int, now: datetime) -> MessageInfo | None:
         """The buddy's one reaction to an answer (a second press changes nothing)."""
+        mine = and_(
+            BuddyMessage.id == answer_id,
+            BuddyMessage.recipient_id == buddy_id,
+            BuddyMessage.kind == "antwoord",
+            BuddyMessage.answered_at.is_(None),
+        )
+        return self._mark_once(answer_id, mine, answered_at=now)
+
+    def _mark_once(self, message_id: int, where: Any, **values: Any) -> MessageInfo | None:
+        """Change a message only where ``where`` holds; the changed message, or None when
+        it did not (done before: a double press; or not this person's)."""
         with self._sessions.begin() as session:
-            changed = session.execute(
-                update(BuddyMessage)
-                .where(
-                    BuddyMessage.id == answer_id,
-                    BuddyMessage.recipient_id == buddy_id,
-                    BuddyMessage.kind == "antwoord",
-                    BuddyMessage.answered_at.is_(None),
-                )
-                .values(answered_at=now)
-            ).rowcount
+            changed = session.execute(update(BuddyMessage).where(where).values(**values)).rowcount
             if not changed:
                 return None
             row = session.execute(
-                select(*_MESSAGE_COLUMNS).where(BuddyMessage.id == answer_id)
+                select(*_MESSAGE_COLUMNS).where(BuddyMessage.id == message_id)
             ).one()
         return _message(row)
 
@@ -395,29 +397,18 @@ class Buddies:
     def answered(self, prompt_id: int, learner_id: int, now: datetime) -> MessageInfo | None:
         """Mark a delivered prompt answered, once; None when it was answered before (a
         double press) or is not this learner's."""
-        with self._sessions.begin() as session:
-            changed = session.execute(
-                update(BuddyMessage)
-                .where(
-                    BuddyMessage.id == prompt_id,
-                    BuddyMessage.recipient_id == learner_id,
-                    BuddyMessage.kind == "vraag",
-                    # "wacht": answered in the moment between Telegram taking it and the
-                    # outbox marking it sent
-                    BuddyMessage.status.in_(("wacht", "verstuurd")),
-                )
-                .values(
-                    status="beantwoord",
-                    answered_at=now,
-                    sent_at=func.coalesce(BuddyMessage.sent_at, now),
-                )
-            ).rowcount
-            if not changed:
-                return None
-            row = session.execute(
-                select(*_MESSAGE_COLUMNS).where(BuddyMessage.id == prompt_id)
-            ).one()
-        return _message(row)
+        mine = and_(
+            BuddyMessage.id == prompt_id,
+            BuddyMessage.recipient_id == learner_id,
+            BuddyMessage.kind == "vraag",
+            # "wacht": answered in the moment between Telegram taking it and the outbox
+            # marking it sent
+            BuddyMessage.status.in_(("wacht", "verstuurd")),
+        )
+        return self._mark_once(
+            prompt_id, mine, status="beantwoord", answered_at=now,
+            sent_at=func.coalesce(BuddyMessage.sent_at, now),
+        )  # fmt: skip
 
     def prompts_since(self, learner_id: int, since: datetime) -> int:
         """Prompts to this learner queued or delivered since ``since`` (the daily limit)."""

@@ -110,13 +110,13 @@ class Retention:
             # answers; a typed answer after that is simply understood as free text.
             "open_questions": _TableRule(questions, lambda cutoff: questions.c.updated_at < cutoff),
             # What a buddy and a learner sent each other: kept until delivered plus 14 days
-            # (the statistics in buddy_events keep no text); unfinished drafts as long.
+            # (the statistics in buddy_events keep no text); a draft, or a message never
+            # delivered (the outbox gives up after 3 days), 14 days after it was written.
             "buddy_messages": _TableRule(
                 buddy,
-                lambda cutoff: sa.and_(
-                    buddy.c.status != "wacht",
+                lambda cutoff: (
                     sa.func.coalesce(buddy.c.sent_at, buddy.c.created_at)
-                    < cutoff + timedelta(days=self.days - BUDDY_DAYS),
+                    < cutoff + timedelta(days=self.days - BUDDY_DAYS)
                 ),
             ),
         }

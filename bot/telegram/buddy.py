@@ -126,6 +126,7 @@ class BuddyChannel:
         if invitation is None:
             return False
         if invitation.kind == "maatje":
+            logger.info("Buddy invitation %s opened (%s)", invitation.id, invitation.place)
             await self._say(
                 bot, user.id, "uitleg",
                 [("ja", f"mt:doe:{invitation.id}"), ("nee", f"mt:niet:{invitation.id}")],
@@ -276,7 +277,7 @@ class BuddyChannel:
                              pairing.buddy_name, pairing)  # fmt: skip
             else:
                 self._notice(pairing.buddy_id, "maatje", "gestopt", pairing.learner_name, pairing)
-            self.buddies.record("koppeling_einde", pairing.place)
+            self._ended(pairing)
 
     # Presses ---------------------------------------------------------------------------
 
@@ -452,7 +453,7 @@ class BuddyChannel:
             await self._say(bot, uid, "niet_meer")
             return True
         if self.buddies.end(pairing.id, self._naive()):
-            self.buddies.record("koppeling_einde", pairing.place)
+            self._ended(pairing)
             self._notice(pairing.learner_id, "leerling", "gestopt_door_maatje",
                          pairing.buddy_name, pairing)  # fmt: skip
         await self._say(bot, uid, "gestopt_zelf", naam=pairing.learner_name)
@@ -477,6 +478,7 @@ class BuddyChannel:
         if not self.buddies.activate(pairing.id, uid, None):
             return True
         self.buddies.record("koppeling_begin", pairing.place)
+        logger.info("Buddy pairing %s started (%s)", pairing.id, pairing.place)
         self._notice(pairing.buddy_id, "maatje", "nieuw", pairing.learner_name, pairing)
         await self._send(
             bot, uid, [self._learner_text("vraag_voortgang", pairing.buddy_name)],
@@ -534,10 +536,14 @@ class BuddyChannel:
         if pairing is None or pairing.learner_id != uid:
             return False
         if self.buddies.end(pairing.id, self._naive()):
-            self.buddies.record("koppeling_einde", pairing.place)
+            self._ended(pairing)
             self._notice(pairing.buddy_id, "maatje", "gestopt", pairing.learner_name, pairing)
         await self._say_learner(bot, uid, "gestopt", pairing.buddy_name)
         return True
+
+    def _ended(self, pairing: PairingInfo) -> None:
+        self.buddies.record("koppeling_einde", pairing.place)
+        logger.info("Buddy pairing %s ended (%s)", pairing.id, pairing.place)
 
     # Writing a prompt --------------------------------------------------------------------
 

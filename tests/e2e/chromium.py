@@ -329,11 +329,14 @@ def texts(selector: str) -> str:
     return f"[...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent)"
 
 
-async def click_button(browser: Chromium, data: str, timeout: float = 20.0) -> int:
-    """Click, with real mouse events, the newest enabled bot button that sends `data`;
-    returns how many bot messages there were before the click."""
+async def click_button(
+    browser: Chromium, data: str, timeout: float = 20.0, *, title: str | None = None
+) -> int:
+    """Click, with real mouse events, the newest enabled bot button that sends `data` (or,
+    with `title`, shows that title); returns how many bot messages there were before."""
+    field, wanted = ("textContent", title) if title is not None else ("dataset.data", data)
     found = f"""[...document.querySelectorAll('.van-bot button.knop')]
-        .filter(b => b.dataset.data === {json.dumps(data)} && !b.disabled)"""
+        .filter(b => b.{field} === {json.dumps(wanted)} && !b.disabled)"""
     await browser.wait_until(f"{found}.length > 0", timeout=timeout)
     before = await browser.evaluate(BOT_BUBBLES)
     await browser.evaluate(

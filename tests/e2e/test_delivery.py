@@ -197,11 +197,11 @@ async def test_a_failing_turn_is_tried_three_times_then_set_aside_with_a_kind_wo
         bot.delivery.retry_delay = 1.5  # tries at 0, 1.5 and 4.5 s: others are served between
         handle = bot.dialogue.handle
 
-        async def failing(sender_id: str, text: str, metadata: Any = None) -> Any:
+        async def failing(sender_id: str, text: str, *args: Any) -> Any:
             if sender_id == str(unlucky):
                 calls.append(text)
                 raise RuntimeError(f"kapot bij {SECRET_TEXT}")
-            return await handle(sender_id, text, metadata)
+            return await handle(sender_id, text, *args)
 
         async with EmulatorClient(bot.emulator.base_url) as client:
             with every_log(caplog), pytest.MonkeyPatch.context() as patch:
@@ -444,9 +444,9 @@ async def test_what_was_in_the_inbox_at_a_stop_is_answered_first_after_the_start
                 await client.command(chat, "start", until=any_turn_end)
             handle = bot.dialogue.handle
 
-            async def hanging(sender_id: str, text: str, metadata: Any = None) -> Any:
+            async def hanging(sender_id: str, text: str, *args: Any) -> Any:
                 await stuck.wait()
-                return await handle(sender_id, text, metadata)
+                return await handle(sender_id, text, *args)
 
             bot.dialogue.handle = hanging
             for chat, text in ((first, "wanneer is het taalhuis open"), (second, "dank je wel")):

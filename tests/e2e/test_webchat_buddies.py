@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.chromium import Chromium, find_chromium, launch_chromium, texts
+from tests.e2e.chromium import Chromium, click_button, find_chromium, launch_chromium, texts
 from tests.e2e.test_buddies import TEXTS, Running, buddy_text, invite_buddies, learner_text
 from tests.e2e.test_buddies import running as running  # the fixture
 
@@ -37,20 +37,7 @@ async def sees(browser: Chromium, text: str, timeout: float = 20.0) -> None:
 
 
 async def tap(browser: Chromium, title: str) -> None:
-    """Click, with real mouse events, the newest enabled button with this title."""
-    found = f"""[...document.querySelectorAll('.van-bot button.knop')]
-        .filter(b => b.textContent === {json.dumps(title)} && !b.disabled)"""
-    await browser.wait_until(f"{found}.length > 0", timeout=20)
-    await browser.evaluate(
-        f"""(() => {{
-            for (const old of document.querySelectorAll('[data-test-doel]')) {{
-                old.removeAttribute('data-test-doel');
-            }}
-            const buttons = {found};
-            buttons[buttons.length - 1].setAttribute('data-test-doel', '');
-        }})()"""
-    )
-    await browser.click("[data-test-doel]")
+    await click_button(browser, "", title=title)
 
 
 async def shot(browser: Chromium, name: str) -> None:

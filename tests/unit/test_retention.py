@@ -98,7 +98,7 @@ EXPECTED = {
     "inbox_quarantine": 1,
     "outbox": 2,
     "open_questions": 1,
-    "buddy_messages": 2,
+    "buddy_messages": 3,
 }
 STATISTICS = (AnalyticsEvent, PracticeEvent, TaalhuisEvent, ClarificationEvent, User)
 
@@ -167,7 +167,8 @@ def fill(engine: Engine, now: datetime = NOW) -> WindowedSQLTrackerStore:
                 buddy_message("beantwoord", created=ago(20, now), sent=ago(15, now)),  # goes
                 buddy_message("verstuurd", created=ago(14.5, now), sent=ago(14.5, now)),  # goes
                 buddy_message("verstuurd", created=ago(20, now), sent=ago(13, now)),
-                buddy_message("wacht", created=ago(90, now)),  # not delivered yet: kept
+                buddy_message("wacht", created=ago(20, now)),  # never delivered: goes
+                buddy_message("wacht", created=ago(1, now)),  # on its way
             ],
         )
         long_ago = ago(400, now)
@@ -350,7 +351,7 @@ def test_the_log_line_holds_counts_only(engine: Engine, caplog: pytest.LogCaptur
     [record] = caplog.records
     assert record.getMessage() == (  # counts only: no texts, no ids of learners
         "Retention (30 days) deleted: tracker_idle=7, tracker_ended=6, inbox_done=1, "
-        "inbox_quarantine=1, outbox=2, open_questions=1, buddy_messages=2"
+        "inbox_quarantine=1, outbox=2, open_questions=1, buddy_messages=3"
     )
 
 
