@@ -5,7 +5,7 @@ export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test venv system-deps lint bench train clean
+.PHONY: run test venv system-deps node-deps lint bench train clean
 
 venv:
 	@bash scripts/setup-venv.sh
@@ -13,10 +13,13 @@ venv:
 system-deps:
 	@bash scripts/system-deps.sh
 
+node-deps:
+	@bash scripts/node-deps.sh
+
 run: venv
 	$(VENV)/bin/taalmaatje run
 
-test: venv system-deps
+test: venv system-deps node-deps
 	$(VENV)/bin/ruff check bot tests
 	$(PY) -m pytest
 
@@ -31,4 +34,4 @@ bench: venv
 	$(VENV)/bin/taalmaatje bench
 
 clean:
-	rm -rf $(VENV) models var .pytest_cache
+	rm -rf $(VENV) models var .pytest_cache node_modules

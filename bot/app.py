@@ -62,6 +62,7 @@ class Store:
     inbox: Any
     outbox: Any
     buddies: Any
+    coordinators: Any
 
     def close(self) -> None:
         self.engine.dispose()
@@ -91,6 +92,7 @@ def open_store(settings: Settings) -> Store:
     from bot.practice.texts import load_practice_texts
     from bot.store.appointments import Appointments
     from bot.store.buddies import Buddies
+    from bot.store.coordinators import Coordinators, login_key
     from bot.store.inbox import Inbox
     from bot.store.outbox import Outbox
     from bot.store.practice import PracticeStore
@@ -118,6 +120,7 @@ def open_store(settings: Settings) -> Store:
         inbox=Inbox(sessions, PROCESS),
         outbox=Outbox(sessions, PROCESS),
         buddies=Buddies(sessions),
+        coordinators=Coordinators(sessions, login_key(settings.secret_key.get())),
     )
 
 
@@ -334,7 +337,7 @@ async def start_bot(
     gc.collect()
     gc.freeze()
     holder: dict[str, Any] = {}
-    web_runner, web_url, emulator = await _start_web(settings, with_emulator, holder)
+    web_runner, web_url, emulator = await _start_web(settings, with_emulator, holder, store)
     base_url = f"{web_url}/bot" if emulator is not None else settings.telegram_base_url
     token = settings.telegram_token.get() if settings.telegram_token else EMULATOR_TOKEN
     texts = load_channel_texts()
@@ -351,6 +354,7 @@ async def start_bot(
     )  # fmt: skip
     dialogue.on_erase = buddy.erased
     channel = Channel(dialogue, replier, store.users, store.profiles, buddy)
+    channel.dashboard_link = _dashboard_links(store, settings.public_url or web_url)
     application = build_application(
         token,
         channel,
@@ -406,18 +410,48 @@ async def start_bot(
     return bot
 
 
+def _dashboard_links(store: Store, base_url: str | None) -> Any:
+    """/dashboard in the bot: a coordinator's login link; None for anyone else."""
+    from bot.dashboard.app import PREFIX
+
+    def link(telegram_id: int) -> str | None:
+        if base_url is None or store.coordinators.get(telegram_id) is None:
+            return None
+        token = store.coordinators.new_link_token(telegram_id)
+        return f"{base_url.rstrip('/')}{PREFIX}inloggen?code={token}"
+
+    return link
+
+
+def _dashboard_deps(settings: Settings, store: Store) -> Any:
+    from bot.content import load_dashboard_texts
+    from bot.dashboard.app import DashboardDeps
+    from bot.dashboard.figures import BuddyRow
+
+    texts = load_dashboard_texts()
+    places = {key: place.town for key, place in store.organisation.locations.items()}
+    deps = DashboardDeps(
+        store.coordinators,
+        lambda: [BuddyRow(*row) for row in store.buddies.per_place()],
+        places,
+        texts,
+        secure=(settings.public_url or "").startswith("https://"),
+    )
+    return deps
+
+
 async def _start_web(
-    settings: Settings, with_emulator: bool, holder: dict[str, Any]
+    settings: Settings, with_emulator: bool, holder: dict[str, Any], store: Store
 ) -> tuple[Any, str | None, Any]:
-    """The bot's web server: the emulator (without a token) and the webhook endpoint
-    (webhook mode). Returns its runner, its base URL and the emulator (or None)."""
+    """The bot's web server: the dashboard always, the emulator (without a token) and the
+    webhook endpoint (webhook mode). Returns its runner, its base URL and the emulator (or
+    None). Without the emulator or a webhook, a port in use costs only the dashboard."""
     from aiohttp import web
 
+    from bot.dashboard.app import PREFIX, add_dashboard
     from bot.telegram.webhook import add_webhook, webhook_path
     from bot.web import start_site
 
-    if not with_emulator and not settings.webhook:
-        return None, None, None
     if with_emulator:
         from bot.emulator.botapi import EMULATOR_KEY
         from bot.emulator.server import create_app
@@ -428,9 +462,19 @@ async def _start_web(
     if settings.webhook and settings.webhook_url and settings.webhook_secret:
         path = webhook_path(settings.webhook_url)
         add_webhook(app, path, settings.webhook_secret.get(), lambda: holder.get("delivery"))
-    runner, base_url = await start_site(app, settings.host, settings.port)
+    add_dashboard(app, _dashboard_deps(settings, store), settings.secret_key.get())
+    try:
+        runner, base_url = await start_site(app, settings.host, settings.port)
+    except OSError as error:
+        if with_emulator or settings.webhook:
+            raise
+        logger.warning(
+            "Dashboard not served: %s:%s is not free (%s)",
+            settings.host, settings.port, type(error).__name__,
+        )  # fmt: skip
+        return None, None, None
     if not with_emulator:
-        logger.info("Web server on %s", base_url)
+        logger.info("Web server on %s (dashboard at %s%s)", base_url, base_url, PREFIX)
         return runner, base_url, None
     from bot.emulator.server import Running
 

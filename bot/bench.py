@@ -109,6 +109,7 @@ def _env(work: Path, config: Path, emulator_url: str, models: Path | None = None
             "TAALMAATJE_AUDIO_DIR": str(work.parent / "audio"),
             "TAALMAATJE_TTS": "espeak",
             "TAALMAATJE_RATE_LIMIT": "0",
+            "TAALMAATJE_PORT": "0",  # the dashboard's web server, on a free port
             "RASA_TELEMETRY_ENABLED": "false",
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",

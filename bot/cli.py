@@ -349,6 +349,33 @@ def cmd_buddy_invitations(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coordinator_add(settings: Settings, args: argparse.Namespace) -> int:
+    """A coordinator of one or more places (or an admin: all places and the coordinators):
+    they then get a dashboard login link by sending /dashboard to the bot."""
+    from bot.store.coordinators import Coordinators, login_key
+    from bot.store.db import make_engine, make_sessionmaker, migrate
+    from bot.taalhuis.organisation import load_organisation
+
+    known = load_organisation().locations
+    places = list(dict.fromkeys(args.plek or []))
+    unknown = [p for p in places if p not in known]
+    if unknown or (not places and not args.admin):
+        wrong = ", ".join(unknown) or "geen"
+        print(f"Kies een of meer plekken (niet: {wrong}). Bekend: {', '.join(known)}; of --admin.",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        coordinators = Coordinators(make_sessionmaker(engine), login_key(settings.secret_key.get()))
+        coordinators.add(args.telegram_id, places, admin=args.admin)
+    finally:
+        engine.dispose()
+    what = "beheerder (alle plekken)" if args.admin else "coördinator van " + ", ".join(places)
+    print(f"Telegram-id {args.telegram_id} is nu {what}. Stuur /dashboard naar de bot.")
+    return 0
+
+
 def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """What waits in the inbox or was set aside (--quarantine): ids, kinds, errors and
     times, never an update's content."""
@@ -467,6 +494,14 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--map", help="folder for the QR images (default var/uitnodigingen)")
     invite.add_argument("--json", action="store_true", help='[{"code", "link", "expires"}]')
     invite.set_defaults(func=cmd_buddy_invitations)
+
+    coordinator = sub.add_parser("coordinator", help="coordinators of the dashboard")
+    coordinator_sub = coordinator.add_subparsers(dest="coordinator_command", required=True)
+    add = coordinator_sub.add_parser("add", help="make someone a coordinator of places")
+    add.add_argument("--telegram-id", type=int, required=True)
+    add.add_argument("--plek", action="append", help="a place id; more than once for several")
+    add.add_argument("--admin", action="store_true", help="all places, and the coordinators")
+    add.set_defaults(func=cmd_coordinator_add)
 
     inbox = sub.add_parser("inbox", help="updates that wait, or were set aside (no texts)")
     inbox.add_argument("--quarantine", action="store_true", help="only those set aside")

@@ -49,3 +49,10 @@ def load_summary_texts(path: Path | None = None) -> SummaryTexts:
     path = path or CONTENT_DIR / "gegevens.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return SummaryTexts(str(data["level"]), dict(data["regels"]), dict(data["knoppen"]))
+
+
+@functools.lru_cache(maxsize=1)
+def load_dashboard_texts() -> dict[str, str]:
+    """The dashboard's texts for coordinators (bot/content/coordinator.yml, "dashboard")."""
+    data = yaml.safe_load((CONTENT_DIR / "coordinator.yml").read_text(encoding="utf-8"))
+    return dict(data["dashboard"])

@@ -10,6 +10,7 @@ pending updates to it (`deliver_webhook`).
 from __future__ import annotations
 
 import asyncio
+import copy
 import html
 import json
 import logging
@@ -180,13 +181,17 @@ def _send(
     return emulator.add_message(log, BOT_USER, content, markup=sent).message
 
 
-# What a copy or a forward carries over of the original message (never its keyboard).
-_COPIED = ("text", "voice", "audio", "photo", "document", "sticker", "video", "animation",
-           "video_note", "contact", "caption")  # fmt: skip
+# What a copy or a forward carries over of the original message (never its keyboard): its
+# content, one of these, and the caption and entities that go with it.
+_CONTENT = ("text", "voice", "audio", "photo", "document", "sticker", "video", "animation",
+            "video_note", "contact")  # fmt: skip
+_COPIED = (*_CONTENT, "caption", "entities", "caption_entities")
+_PAST = {"copy": "copied", "forward": "forwarded"}
 
 
-def _original(emulator: Emulator, params: Params, what: str) -> StoredMessage:
-    """The message to copy or forward: one the bot sent or a user sent to the bot."""
+def _original(emulator: Emulator, params: Params, what: str) -> dict[str, Any]:
+    """The message to copy or forward: one the bot sent, or one a user sent to the bot (a
+    learner's voice note), found by from_chat_id and message_id."""
     chat_id = params.get_int("from_chat_id")
     log = emulator.known_chat(chat_id) if chat_id is not None else None
     message_id = params.get_int("message_id")
@@ -194,37 +199,49 @@ def _original(emulator: Emulator, params: Params, what: str) -> StoredMessage:
     if stored is None or stored.deleted:
         raise bad_request(f"message to {what} not found")
     if stored.message.get("has_protected_content"):
-        raise bad_request(f"message can't be {what}ed")  # as Telegram: protected stays put
-    return stored
+        raise bad_request(f"message can't be {_PAST[what]}")  # as Telegram: protected stays
+    return stored.message
+
+
+def _content(original: dict[str, Any], what: str) -> dict[str, Any]:
+    """What the new message shows of the original: the same text or file ids."""
+    content = {key: copy.deepcopy(value) for key, value in original.items() if key in _COPIED}
+    if not any(key in content for key in _CONTENT):  # nothing a chat could show again
+        raise bad_request(f"message to {what} not found")
+    return content
+
+
+def _new_caption(content: dict[str, Any], params: Params) -> None:
+    """copyMessage's caption replaces the media's own ("" removes it); a text has none."""
+    if "text" in content or params.values.get("caption") is None:
+        return
+    content.pop("caption", None)
+    content.pop("caption_entities", None)
+    caption = _caption(params)
+    if caption:
+        content["caption"] = caption
 
 
 async def copy_message(emulator: Emulator, params: Params) -> Any:
-    """copyMessage: the content again, without a link to the original; a new caption may
-    replace the old one. Returns only the new MessageId."""
+    """copyMessage: the content again, without a link to the original. Returns only the new
+    MessageId, as Telegram does."""
     log = _chat(emulator, params)
-    original = _original(emulator, params, "copy")
-    content = {k: v for k, v in original.message.items() if k in _COPIED}
-    if params.has("caption"):
-        caption = _caption(params)
-        content.pop("caption", None)
-        if caption:
-            content["caption"] = caption
-    if not any(k in content for k in _COPIED if k != "caption"):
-        raise bad_request("message to copy not found")
+    content = _content(_original(emulator, params, "copy"), "copy")
+    _new_caption(content, params)
     message = _send(emulator, log, params, content)
     return {"message_id": message["message_id"]}
 
 
 async def forward_message(emulator: Emulator, params: Params) -> Any:
-    """forwardMessage: the content with where it came from (``forward_origin``)."""
+    """forwardMessage: the content with who sent it first (``forward_origin``)."""
     log = _chat(emulator, params)
     original = _original(emulator, params, "forward")
-    content = {k: v for k, v in original.message.items() if k in _COPIED}
+    content = _content(original, "forward")
     content["forward_origin"] = {
-        "type": "user", "sender_user": original.message["from"],
-        "date": original.message["date"],
-    }  # fmt: skip
-    content["forward_date"] = original.message["date"]
+        "type": "user",
+        "sender_user": original["from"],
+        "date": original["date"],
+    }
     return _send(emulator, log, params, content)
 
 

@@ -444,6 +444,28 @@ class Buddies:
                 )
             )
 
+    def per_place(self) -> list[tuple[str, int, int, int]]:
+        """(place, active pairings, prompts delivered, answers) for every place with any:
+        counted in SQL, from the pairings and the statistics (no text, no person)."""
+        pairs = select(Pairing.place, func.count()).where(Pairing.status == "active")
+        events = select(BuddyEvent.place, BuddyEvent.kind, func.count()).where(
+            BuddyEvent.kind.in_(("vraag_verstuurd", "antwoord"))
+        )
+        with self._sessions() as session:
+            active = dict(session.execute(pairs.group_by(Pairing.place)).all())
+            counted = session.execute(events.group_by(BuddyEvent.place, BuddyEvent.kind)).all()
+        places = {p for p in active if p} | {p for p, _, _ in counted if p}
+        by = {(p, k): int(n) for p, k, n in counted}
+        return [
+            (
+                p,
+                int(active.get(p, 0)),
+                by.get((p, "vraag_verstuurd"), 0),
+                by.get((p, "antwoord"), 0),
+            )
+            for p in sorted(places)
+        ]
+
     def event_counts(self) -> dict[str, int]:
         query = select(BuddyEvent.kind, func.count()).group_by(BuddyEvent.kind)
         with self._sessions() as session:
@@ -497,6 +519,13 @@ class Buddies:
 
 
 def _enqueue(session: Session, message_id: int, chat_id: int, now: datetime) -> None:
+    # A row left by a deleted message ("vergeet mij", the retention job) whose id SQLite
+    # hands out again would break the outbox's unique (kind, ref): it has no work left.
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.kind == OUTBOX_KIND, OutboxMessage.ref == message_id
+        )
+    )
     session.execute(
         insert(OutboxMessage).values(
             kind=OUTBOX_KIND, ref=message_id, chat_id=chat_id, status="pending", parts_sent=0,

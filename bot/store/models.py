@@ -457,3 +457,17 @@ BUDDY_EVENT_KINDS = (
     "koppeling_begin", "koppeling_einde", "vraag_verstuurd", "antwoord", "tip_getoond",
     "tip_gevolgd", "tip_genegeerd",
 )  # fmt: skip
+
+
+class LoginLink(Base):
+    """A coordinator's login link to the dashboard: single use, 10 minutes; only the
+    hash of its token is stored."""
+
+    __tablename__ = "login_links"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    telegram_id = Column(BigInteger, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    expires_at = Column(DateTime, nullable=False)
+    used_at = Column(DateTime, nullable=True)

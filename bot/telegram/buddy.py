@@ -324,7 +324,9 @@ class BuddyChannel:
         return True
 
     async def _decline_buddy(self, update: Update, bot: Bot, uid: int, ref: Any, _c: Any) -> bool:
-        if ref:
+        if ref is None or self.buddies.held_invitation(ref, uid) is None:
+            return False  # someone else's invitation, or a made-up one
+        if self.buddies.buddy(uid) is None:  # a "no" after the "yes" keeps the link used
             self.buddies.release_invitation(ref, uid)
         await self._say(bot, uid, "niet_gedaan")
         return True
@@ -353,6 +355,8 @@ class BuddyChannel:
         return True
 
     async def _start_prompt(self, update: Update, bot: Bot, uid: int, ref: Any, _c: Any) -> bool:
+        if self.buddies.buddy(uid) is None:
+            return False
         pairings = self.buddies.pairings_of_buddy(uid)
         if ref is None:
             if not pairings:
@@ -367,8 +371,7 @@ class BuddyChannel:
             ref = pairings[0].id
         pairing = next((p for p in pairings if p.id == ref), None)
         if pairing is None:
-            await self._say(bot, uid, "niet_meer")
-            return True
+            return await self._no_longer(bot, uid, ref)
         if not await self._may_prompt(bot, uid, pairing):
             return True
         draft = self.buddies.start_draft(pairing, {"stap": "inhoud"})
@@ -413,7 +416,9 @@ class BuddyChannel:
             return False
         answer = self.buddies.react_once(ref, uid, to_utc_naive(self._now()))
         if answer is None:
-            return True  # reacted before: a second press changes nothing
+            earlier = self.buddies.message(ref)
+            # reacted before: a second press changes nothing; anyone else's: an old button
+            return earlier is not None and earlier.recipient_id == uid
         pairing = self.buddies.pairing(answer.pairing_id) if answer.pairing_id else None
         if pairing is None or pairing.status != "active":
             await self._say(bot, uid, "niet_meer")
@@ -428,8 +433,7 @@ class BuddyChannel:
     async def _progress(self, update: Update, bot: Bot, uid: int, ref: Any, _c: Any) -> bool:
         pairing = self._buddy_pairing(uid, ref)
         if pairing is None:
-            await self._say(bot, uid, "niet_meer")
-            return True
+            return await self._no_longer(bot, uid, ref)
         name = pairing.learner_name
         if not pairing.progress_ok:
             await self._say(bot, uid, "voortgang_nee", naam=name)
@@ -450,8 +454,7 @@ class BuddyChannel:
     async def _buddy_ends(self, update: Update, bot: Bot, uid: int, ref: Any, _c: Any) -> bool:
         pairing = self._buddy_pairing(uid, ref)
         if pairing is None:
-            await self._say(bot, uid, "niet_meer")
-            return True
+            return await self._no_longer(bot, uid, ref)
         if self.buddies.end(pairing.id, self._naive()):
             self._ended(pairing)
             self._notice(pairing.learner_id, "leerling", "gestopt_door_maatje",
@@ -820,6 +823,15 @@ class BuddyChannel:
         if pairing is None or pairing.buddy_id != uid or pairing.status != "active":
             return None
         return pairing
+
+    async def _no_longer(self, bot: Bot, uid: int, ref: Any) -> bool:
+        """A button of this buddy's pairing that ended: "niet meer"; of anyone else's
+        pairing, or a made-up one: False (the old-button answer)."""
+        pairing = self.buddies.pairing(ref) if ref else None
+        if pairing is None or pairing.buddy_id != uid:
+            return False
+        await self._say(bot, uid, "niet_meer")
+        return True
 
     def _place(self, draft: MessageInfo) -> str | None:
         pairing = self.buddies.pairing(draft.pairing_id) if draft.pairing_id else None

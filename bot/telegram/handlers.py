@@ -7,6 +7,7 @@ Nothing here logs what a learner wrote.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -20,6 +21,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.actions.deps import CONTROL_KEY
+from bot.content import load_dashboard_texts
 from bot.dialogue.service import UNREAD, Dialogue
 from bot.store.repositories import Users
 from bot.telegram.buddy import BuddyChannel
@@ -89,6 +91,9 @@ class Channel:
         self._failures: dict[int, str] = {}
         self._bot: Any = None
         self.keyboard_texts = keyboard_choices(replier.texts)
+        # /dashboard: a coordinator's login link (bot/app.py sets it), and its text.
+        self.dashboard_link: Callable[[int], str | None] | None = None
+        self.dashboard_texts = load_dashboard_texts()
 
     def register(self, application: Application) -> None:
         """All handlers in one place; the first matching one in group 0 wins."""
@@ -165,6 +170,8 @@ class Channel:
         command = words[0][1:].split("@")[0].lower()
         if self.buddy is not None and command == "maatje":
             await self.buddy.menu(update, context.bot)
+            return
+        if command == "dashboard" and await self._dashboard(update, context):
             return
         if command == "start" and len(words) > 1:
             # A deep link (an invitation); one that opens nothing gets a kind word first.
@@ -334,6 +341,21 @@ class Channel:
 
     def _listener(self, user_id: int) -> Listener:
         return listener_for(self.users, self.profiles, user_id)
+
+    async def _dashboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """/dashboard from a coordinator: a login link, as plain text (for anyone else it
+        is an unknown command, so it tells nothing)."""
+        user, chat = update.effective_user, update.effective_chat
+        if self.dashboard_link is None or user is None or chat is None:
+            return False
+        if chat.type != ChatType.PRIVATE:
+            return False
+        link = await asyncio.to_thread(self.dashboard_link, user.id)
+        if link is None:
+            return False
+        text = self.dashboard_texts["link_message"].format(link=link)
+        await context.bot.send_message(chat.id, text, protect_content=True)
+        return True
 
     def _double_press(
         self, chat_id: int, message_id: int, data: str, now: float, update_id: int

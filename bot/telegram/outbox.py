@@ -54,19 +54,30 @@ class OutboxSender:
         self.tz = tz
         self._kinds: dict[str, tuple[Make, Sent]] = {}
         self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def register(self, kind: str, make: Make, sent: Sent) -> None:
         self._kinds[kind] = (make, sent)
 
     def wake(self) -> None:
-        """Something was queued: the pump sends it now instead of at its next look."""
-        if self._wake is not None:
+        """Something was queued: the pump sends it now instead of at its next look. Safe
+        from a worker thread too ("vergeet mij" erases off the event loop)."""
+        if self._wake is None or self._loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
             self._wake.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def pump(self, bot: Bot, interval: float = PUMP_SECONDS) -> None:
         """Send what is due whenever woken, and every ``interval`` seconds (what waited for
         the morning, a retry's pause, a crash's leftovers); runs until cancelled."""
         self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval)

@@ -350,3 +350,21 @@ async def click_button(
     )
     await browser.click("[data-test-doel]")
     return int(before)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def axe_violations(browser: Chromium) -> list[dict[str, Any]]:
+    """axe-core (npm, `make node-deps`) run on the page as it is now: each violation's rule
+    id, impact and the first offending elements. Injected through the DevTools protocol, so
+    a page's own Content-Security-Policy does not stop it."""
+    if not AXE.exists():
+        raise AssertionError(f"{AXE} is missing: run `make node-deps` (npm ci)")
+    await browser.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    found = await browser.evaluate(
+        """axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
+            id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))
+        })))"""
+    )
+    return list(found or [])

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.practice.texts import load_practice_texts
-from tests.e2e.chromium import find_chromium, launch_chromium, texts
+from tests.e2e.chromium import axe_violations, find_chromium, launch_chromium, texts
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -52,3 +52,5 @@ async def test_hallo_in_the_web_chat_gets_a_spoken_dutch_reply(harness, client, 
         await browser.wait_until(f"{texts('.van-bot .tekst')}.includes({answer})", timeout=20)
         await browser.screenshot("/tmp/webchat-bot.png")
         assert browser.errors == []
+        violations = await axe_violations(browser)
+        assert not violations, json.dumps(violations, indent=1)

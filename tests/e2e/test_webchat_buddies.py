@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.chromium import Chromium, click_button, find_chromium, launch_chromium, texts
+from tests.e2e.chromium import (
+    Chromium,
+    axe_violations,
+    click_button,
+    find_chromium,
+    launch_chromium,
+    texts,
+)
 from tests.e2e.test_buddies import TEXTS, Running, buddy_text, invite_buddies, learner_text
 from tests.e2e.test_buddies import running as running  # the fixture
 
@@ -111,3 +118,7 @@ async def test_a_buddy_and_a_learner_in_two_web_chats(running: Running) -> None:
         await sees(learner, learner_text("gestopt", "Jan"))
         await sees(buddy, buddy_text("gestopt", naam="Fatima"))
         assert buddy.errors == [] and learner.errors == []
+        # Accessible as they are now: buttons, voice players, links, the protected note.
+        for browser in (buddy, learner):
+            violations = await axe_violations(browser)
+            assert not violations, json.dumps(violations, indent=1)

@@ -87,7 +87,7 @@ def test_migrate_creates_every_table_in_a_new_folder(db_url: str, tmp_path: Path
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("analytics_events")}
         assert indexes == {"ix_analytics_user_key", "ix_analytics_created_at"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0008"
     finally:
         engine.dispose()
 

@@ -3,14 +3,18 @@
 (() => {
   "use strict";
 
-  // ?persoon=2 is another person (their own chat and first name), so that a buddy and a
-  // learner can be tried side by side in two tabs. Without it: today's one chat.
+  // ?persoon=N (1 to 99) is a person of their own: chat id 9000 + N and a first name, so that
+  // a buddy and a learner can be tried side by side in two tabs, and tests know whose chat is
+  // whose. Without it: this browser's one chat with a random id. Mirrored in people.py.
   const PEOPLE = ["Sara", "Jan", "Fatima", "Piet", "Amira", "Kees", "Noor", "Ahmed", "Lotte"];
+  const MAX_PERSON = 99;
+  const PERSON_CHAT_BASE = 9000;
   const PERSON = personFromUrl();
-  const STORAGE_KEY = PERSON ? `taalmaatje.chatId.${PERSON}` : "taalmaatje.chatId";
-  const NAME = PERSON ? PEOPLE[PERSON - 1] : "";
+  const STORAGE_KEY = PERSON ? `taalmaatje.persoon.${PERSON}.chatId` : "taalmaatje.chatId";
+  const LAST_PERSON_KEY = "taalmaatje.laatstePersoon"; // the highest person this browser was
+  const NAME = PERSON ? PEOPLE[PERSON - 1] || `Persoon ${PERSON}` : "";
   // A Telegram deep link (t.me/<bot>?start=<payload>) in a bot message opens here.
-  const DEEP_LINK = /https:\/\/t\.me\/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})/g;
+  const DEEP_LINK = /https:\/\/t\.me\/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})(?![\w-])/g;
   const POLL_SECONDS = 25;
   // What a request_contact button shares: the emulator's sample number, or ?telefoon=...
   const PHONE_NUMBER = phoneFromUrl() || "+31612345678";
@@ -42,12 +46,60 @@
 
   function personFromUrl() {
     const given = Number(new URLSearchParams(window.location.search).get("persoon"));
-    return Number.isInteger(given) && given >= 1 && given <= PEOPLE.length ? given : 0;
+    return Number.isInteger(given) && given >= 1 && given <= MAX_PERSON ? given : 0;
+  }
+
+  function readStorage(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch (error) {
+      return null; // private browsing: nothing is kept
+    }
+  }
+
+  function writeStorage(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch (error) {
+      // Private browsing: the value lives as long as the page.
+    }
+  }
+
+  function notePerson(person) {
+    if (person > (Number(readStorage(LAST_PERSON_KEY)) || 0)) {
+      writeStorage(LAST_PERSON_KEY, String(person));
+    }
   }
 
   function nextPerson() {
-    // The next person number after this one: a new tab is someone else.
-    return (PERSON % PEOPLE.length) + 1;
+    // Someone this browser has not been yet, so an invitation opens a new person's chat.
+    const last = Math.max(Number(readStorage(LAST_PERSON_KEY)) || 0, PERSON);
+    return last >= MAX_PERSON ? 1 : last + 1;
+  }
+
+  function deepLinkUrl(payload, person) {
+    return `/?persoon=${person}&start=${encodeURIComponent(payload)}`;
+  }
+
+  function openAsNextPerson(link, payload) {
+    // The person is chosen at the click (another tab may have taken the one shown before)
+    // and kept, so the next link opens yet another person.
+    link.href = deepLinkUrl(payload, nextPerson());
+    link.target = "_blank";
+    link.rel = "noopener";
+    const claim = () => {
+      const person = nextPerson();
+      link.href = deepLinkUrl(payload, person);
+      notePerson(person);
+    };
+    link.addEventListener("click", claim);
+    link.addEventListener("auxclick", claim);
+    return link;
+  }
+
+  function deepLinkPayload(url) {
+    const found = [...String(url).matchAll(DEEP_LINK)][0];
+    return found && found[0] === url ? found[1] : null;
   }
 
   function phoneFromUrl() {
@@ -58,22 +110,20 @@
 
   function newChatId() {
     const id = 100000 + Math.floor(Math.random() * 2000000000);
-    try {
-      localStorage.setItem(STORAGE_KEY, String(id));
-    } catch (error) {
-      // Private browsing: the id lives as long as the page.
-    }
+    writeStorage(STORAGE_KEY, String(id));
     return id;
   }
 
   function loadChatId() {
-    let stored = NaN;
-    try {
-      stored = Number(localStorage.getItem(STORAGE_KEY));
-    } catch (error) {
-      stored = NaN;
-    }
-    return Number.isSafeInteger(stored) && stored > 0 ? stored : newChatId();
+    // A person's chat is 9000 + N until "Nieuw gesprek" gives them a random one.
+    const stored = Number(readStorage(STORAGE_KEY));
+    if (Number.isSafeInteger(stored) && stored > 0) return stored;
+    return PERSON ? PERSON_CHAT_BASE + PERSON : newChatId();
+  }
+
+  function showChatId() {
+    document.documentElement.dataset.chatId = String(chatId); // for tests and curious people
+    view.person.title = `Chat ${chatId}`;
   }
 
   async function post(action, body) {
@@ -122,7 +172,7 @@
     return node;
   }
 
-  function player(file, className, label) {
+  function player(file, className, label, protect) {
     const box = element("div", "speler");
     box.append(element("span", "speler-label", label));
     const audio = element("audio", className);
@@ -130,8 +180,25 @@
     audio.preload = "none";
     audio.src = file.url;
     audio.setAttribute("aria-label", label);
+    if (protect) noSaving(audio);
     box.append(audio);
     return box;
+  }
+
+  function noSaving(media) {
+    // Protected content: play and look, but no download menu, no "Save as", no dragging out.
+    if (media.controlsList) media.controlsList.add("nodownload");
+    media.draggable = false;
+    media.addEventListener("contextmenu", (event) => event.preventDefault());
+  }
+
+  function documentItem(file, protect) {
+    const name = file.file_name || "Bestand";
+    if (protect) return element("span", "document", name); // no link: it cannot be saved
+    const link = element("a", "document", name);
+    link.href = file.url;
+    link.download = file.file_name || "";
+    return link;
   }
 
   function withLinks(node, text) {
@@ -140,11 +207,7 @@
     let last = 0;
     for (const found of text.matchAll(DEEP_LINK)) {
       node.append(document.createTextNode(text.slice(last, found.index)));
-      const link = element("a", "link", found[0]);
-      link.href = `/?persoon=${nextPerson()}&start=${encodeURIComponent(found[1])}`;
-      link.target = "_blank";
-      link.rel = "noopener";
-      node.append(link);
+      node.append(openAsNextPerson(element("a", "link", found[0]), found[1]));
       last = found.index + found[0].length;
     }
     node.append(document.createTextNode(text.slice(last)));
@@ -166,6 +229,8 @@
   }
 
   function inlineButton(messageId, spec) {
+    const payload = spec.url ? deepLinkPayload(spec.url) : null;
+    if (payload !== null) return openAsNextPerson(element("a", "knop", spec.text), payload);
     if (spec.url) {
       const link = element("a", "knop", spec.text);
       link.href = spec.url;
@@ -208,6 +273,7 @@
       sticker.setAttribute("aria-label", `Sticker ${message.sticker.emoji || ""}`);
       bubble.append(sticker);
     }
+    const protect = Boolean(message.protect_content);
     if (message.photo) {
       const image = element("img", "foto");
       image.src = message.photo.url;
@@ -218,16 +284,12 @@
       image.addEventListener("load", keepAtBottom);
       image.alt = message.caption ? "" : "Foto";
       image.loading = "lazy";
+      if (protect) noSaving(image);
       bubble.append(image);
     }
-    if (message.voice) bubble.append(player(message.voice, "voice", "Spraakbericht"));
-    if (message.audio) bubble.append(player(message.audio, "audio", "Geluid"));
-    if (message.document) {
-      const link = element("a", "document", message.document.file_name || "Bestand");
-      link.href = message.document.url;
-      link.download = message.document.file_name || "";
-      bubble.append(link);
-    }
+    if (message.voice) bubble.append(player(message.voice, "voice", "Spraakbericht", protect));
+    if (message.audio) bubble.append(player(message.audio, "audio", "Geluid", protect));
+    if (message.document) bubble.append(documentItem(message.document, protect));
     if (message.contact) {
       bubble.append(element("p", "tekst contact", `📞 ${message.contact.phone_number}`));
     }
@@ -236,7 +298,7 @@
     if (message.forwarded_from) {
       bubble.prepend(element("p", "doorgestuurd", `Doorgestuurd van ${message.forwarded_from}`));
     }
-    if (message.protect_content) {
+    if (protect) {
       bubble.append(element("p", "beschermd", "🔒 Niet door te sturen of op te slaan"));
     }
 
@@ -429,6 +491,7 @@
 
   view.fresh.addEventListener("click", () => {
     chatId = newChatId();
+    showChatId();
     clearChat();
     updateEmpty();
     startPolling();
@@ -441,6 +504,8 @@
   });
 
   if (NAME) view.person.textContent = `Je bent ${NAME}`;
+  if (PERSON) notePerson(PERSON);
+  showChatId();
   startPolling();
   startFromLink();
 })();
