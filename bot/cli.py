@@ -535,7 +535,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_libraries() -> None:
+    """Libraries' deprecation notices (SQLAlchemy 2.0 moves in Rasa, pyparsing in
+    matplotlib, pkg_resources) are not the operator's business: without this a start prints
+    eight of them. Must run before anything imports SQLAlchemy or Rasa."""
+    import os
+    import warnings
+
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    for category in (DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", message=r".*deprecated - use .*")  # pyparsing's
+
+
 def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     return int(args.func(settings, args) or 0)

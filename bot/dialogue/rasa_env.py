@@ -27,7 +27,11 @@ def prepare(log_level: int = logging.WARNING) -> None:
     os.environ.setdefault("LOG_LEVEL", logging.getLevelName(log_level))
     os.environ.setdefault("LOG_LEVEL_LIBRARIES", "ERROR")
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # Sanic, imported by Rasa's channels, shows every DeprecationWarning "once" from its
+    # import on (a filter in front of ours): import it first, then put ours in front.
+    importlib.import_module("sanic")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning)
     policy = asyncio.get_event_loop_policy()

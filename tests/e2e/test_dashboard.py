@@ -22,6 +22,7 @@ from bot.content import load_dashboard_texts
 from bot.emulator.client import EmulatorClient, text_of
 from bot.store.models import BuddyEvent, Pairing
 from tests.conftest import make_settings
+from tests.e2e.chromium import axe_violations, find_chromium, launch_chromium
 
 pytestmark = pytest.mark.asyncio
 
@@ -170,3 +171,22 @@ async def test_a_learner_gets_no_link_and_logging_out_needs_the_form(bot: Any) -
             assert response.status == 200
         async with session.get(f"{base}/dashboard/") as response:
             assert response.status == 401
+
+
+@pytest.mark.chromium
+@pytest.mark.skipif(find_chromium() is None, reason="no chromium binary")
+async def test_the_pages_pass_axe_in_chromium(bot: Any) -> None:
+    link = await login_link(bot, TIEL)
+    async with launch_chromium(width=1100, height=800) as browser:
+        await browser.navigate(f"{bot.emulator.base_url}/dashboard/")  # not logged in
+        assert TEXTS["login_needed"] in await browser.evaluate("document.body.innerText")
+        assert not await axe_violations(browser)
+        await browser.navigate(link)  # logs in, then the overview
+        await browser.wait_until("document.querySelector('table') !== null")
+        violations = await axe_violations(browser)
+        assert not violations, violations
+        # The first page's 401 is expected; nothing refused by the CSP, no script errors.
+        assert [e for e in browser.errors if "status of 401" not in e] == []
+        await browser.click("form.uitloggen button")
+        await browser.wait_until(f"document.body.innerText.includes({TEXTS['login_needed']!r})")
+        assert not await axe_violations(browser)
