@@ -107,6 +107,17 @@ async def learner_link(buddy: Person) -> str:
     return text_of(shown[0]).split("start=")[1]
 
 
+async def ask_with_buttons(buddy: Person, learner: Person, choices: str) -> Message:
+    """The buddy sends "Wat drink je graag?" with these answers (one per line); returns the
+    prompt as the learner got it."""
+    menu = await buddy.say("maatje")
+    await buddy.tap(menu, BUTTONS["vraag"])
+    kind = await buddy.say("Wat drink je graag?")
+    await buddy.tap(kind, BUTTONS["knoppen"])
+    await buddy.say(choices)
+    return await learner.wait(lambda m: "Wat drink je graag?" in text_of(m))
+
+
 async def prompt(buddy: Person, text: str = "Wat eet je graag?") -> list[Message]:
     """The buddy sends an open question; returns the buddy's last answer (a refusal when
     the buddy may not send now)."""
@@ -436,12 +447,7 @@ async def test_vergeet_mij_ends_the_pairing_and_tells_the_buddy(running: Running
 async def test_made_up_buttons_change_nothing(running: Running) -> None:
     async with EmulatorClient(running.url) as client:
         buddy, learner = await couple(running, client)
-        menu = await buddy.say("maatje")
-        await buddy.tap(menu, BUTTONS["vraag"])
-        kind = await buddy.say("Wat drink je graag?")
-        await buddy.tap(kind, BUTTONS["knoppen"])
-        await buddy.say("Water\nThee")
-        got = await learner.wait(lambda m: "Wat drink je graag?" in text_of(m))
+        got = await ask_with_buttons(buddy, learner, "Water\nThee")
         await send_due(running)
         prompt_id = payload_of(got, "Thee").split(":")[2]
         pairing_id = payload_of(got, LEARNER_BUTTONS["pauze"]).split(":")[2]
@@ -482,12 +488,7 @@ async def test_made_up_buttons_change_nothing(running: Running) -> None:
 async def test_an_answer_pressed_twice_reaches_the_buddy_once(running: Running) -> None:
     async with EmulatorClient(running.url) as client:
         buddy, learner = await couple(running, client)
-        menu = await buddy.say("maatje")
-        await buddy.tap(menu, BUTTONS["vraag"])
-        kind = await buddy.say("Wat drink je graag?")
-        await buddy.tap(kind, BUTTONS["knoppen"])
-        await buddy.say("Water\nThee\nKoffie")
-        got = await learner.wait(lambda m: "Wat drink je graag?" in text_of(m))
+        got = await ask_with_buttons(buddy, learner, "Water\nThee\nKoffie")
 
         tap = {"message_id": got["message_id"], "data": payload_of(got, "Thee")}
         other = {"message_id": got["message_id"], "data": payload_of(got, "Koffie")}
