@@ -41,6 +41,9 @@ def make_settings(base: Path, **overrides: object) -> Settings:
         "TAALMAATJE_TTS": "espeak",
         "TAALMAATJE_SECRET": "test-secret",
         "TAALMAATJE_PORT": "0",
+        # No quiet hours: CI may run at night (Amsterdam time), when the bot sends nothing on
+        # its own. The tests of quiet hours set them themselves.
+        "TAALMAATJE_QUIET_HOURS": "00:00-00:00",
     }
     settings = Settings.from_env(env, root=PROJECT_ROOT)
     settings = replace(settings, database_url=f"sqlite:///{base / 'var' / 'test.db'}")
