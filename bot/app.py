@@ -323,7 +323,7 @@ async def start_bot(
     from bot.telegram.buddy import BuddyChannel, Limits
     from bot.telegram.delivery import Delivery
     from bot.telegram.handlers import Channel
-    from bot.telegram.housekeeping import schedule_retention
+    from bot.telegram.housekeeping import schedule_retention, schedule_rollup
     from bot.telegram.outbox import OutboxSender
     from bot.telegram.polling import Leader, Poller
     from bot.telegram.reminders import DEFAULT_INTERVAL, ReminderJob, schedule_reminders
@@ -346,7 +346,7 @@ async def start_bot(
     usernames: dict[str, str] = {}
     buddy = BuddyChannel(
         store.buddies, store.users, store.profiles, store.questions, store.vocabulary, replier,
-        load_buddy_texts(), sender, practice=store.practice,
+        load_buddy_texts(), sender, practice=store.practice, analytics=store.analytics,
         username=lambda: settings.bot_username or usernames.get("bot", "taalmaatje_bot"),
         parse=dialogue.parse,
         limits=Limits(settings.buddy_prompts_a_day, settings.buddy_learners),
@@ -355,6 +355,10 @@ async def start_bot(
     dialogue.on_erase = buddy.erased
     channel = Channel(dialogue, replier, store.users, store.profiles, buddy)
     channel.dashboard_link = _dashboard_links(store, settings.public_url or web_url)
+    if settings.telegram_token and (settings.public_url or "").startswith("https://"):
+        from bot.dashboard.app import PREFIX
+
+        channel.dashboard_login_url = f"{settings.public_url.rstrip('/')}{PREFIX}telegram"
     application = build_application(
         token,
         channel,
@@ -404,6 +408,7 @@ async def start_bot(
         )
         schedule_reminders(application, reminders, reminder_interval or DEFAULT_INTERVAL)
         schedule_retention(application, Retention(store.engine, settings.retention_days))
+        schedule_rollup(application, store.analytics.stats)
     except BaseException:
         await bot.stop()
         raise
@@ -424,20 +429,19 @@ def _dashboard_links(store: Store, base_url: str | None) -> Any:
 
 
 def _dashboard_deps(settings: Settings, store: Store) -> Any:
+    """What the dashboard's pages read and change, from the one store."""
     from bot.content import load_dashboard_texts
     from bot.dashboard.app import DashboardDeps
-    from bot.dashboard.figures import BuddyRow
+    from bot.store.db import make_sessionmaker
 
-    texts = load_dashboard_texts()
     places = {key: place.town for key, place in store.organisation.locations.items()}
-    deps = DashboardDeps(
-        store.coordinators,
-        lambda: [BuddyRow(*row) for row in store.buddies.per_place()],
-        places,
-        texts,
+    return DashboardDeps(
+        store.coordinators, make_sessionmaker(store.engine), places, load_dashboard_texts(),
         secure=(settings.public_url or "").startswith("https://"),
-    )
-    return deps
+        bot_token=settings.telegram_token.get() if settings.telegram_token else None,
+        stats=store.analytics.stats, buddies=store.buddies, appointments=store.appointments,
+        organisation=store.organisation,
+    )  # fmt: skip
 
 
 async def _start_web(

@@ -153,7 +153,8 @@ def understanding_texts() -> list[FixedText]:
 
 
 def coordinator_texts() -> list[FixedText]:
-    """The desk's texts (bot/content/coordinator.yml): plain Dutch for library staff."""
+    """The desk's and the dashboard's texts (bot/content/coordinator.yml and
+    bot/content/dashboard/): Dutch at B1 for library staff."""
     data = yaml.safe_load((CONTENT_DIR / "coordinator.yml").read_text(encoding="utf-8"))
     found = []
 
@@ -165,6 +166,8 @@ def coordinator_texts() -> list[FixedText]:
             found.append(FixedText(prefix, node, "coordinator", "B1"))
 
     walk("coordinator", data)
+    for path in sorted((CONTENT_DIR / "dashboard").glob("*.yml")):
+        walk(f"coordinator.dashboard.{path.stem}", yaml.safe_load(path.read_text("utf-8")))
     return found
 
 

@@ -107,6 +107,7 @@ class ActionInstellingen(Action):
             self.deps.users.set_flags(
                 user_id, profile=profile.id, voice_on=profile.voice, intake_done=True
             )
+            self.deps.analytics.set_profile(user_id, profile.id)
             # Rasa picks a response variation before this action's slot events apply, so the
             # confirmation is one response per profile rather than a variation on `profiel`.
             dispatcher.utter_message(response=f"utter_profiel_{profile.id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -52,7 +53,12 @@ def load_summary_texts(path: Path | None = None) -> SummaryTexts:
 
 
 @functools.lru_cache(maxsize=1)
-def load_dashboard_texts() -> dict[str, str]:
-    """The dashboard's texts for coordinators (bot/content/coordinator.yml, "dashboard")."""
+def load_dashboard_texts() -> dict[str, Any]:
+    """The dashboard's texts for coordinators: the frame's (bot/content/coordinator.yml,
+    "dashboard") and each page's own file (bot/content/dashboard/<page>.yml, under
+    "<page>")."""
     data = yaml.safe_load((CONTENT_DIR / "coordinator.yml").read_text(encoding="utf-8"))
-    return dict(data["dashboard"])
+    texts: dict[str, Any] = dict(data["dashboard"])
+    for path in sorted((CONTENT_DIR / "dashboard").glob("*.yml")):
+        texts[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return texts

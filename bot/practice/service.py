@@ -225,6 +225,7 @@ class Practice:
         current = self._theme_level(user, state["theme"], profile)
         new, change = after_round(current, sum(results), len(results))
         self.store.put_theme_level(user, state["theme"], new)
+        self.store.record_round(user, state["theme"], new.level, change)
         self.store.save(user, closed)
         step.round_end = (sum(results), len(results))
         step.level_change, step.level = change, new.level

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from bot.store.models import LoginLink, PersonRole, utcnow
@@ -91,6 +92,22 @@ class Coordinators:
                 return None
             changed = session.execute(update(LoginLink).where(usable).values(used_at=now)).rowcount
         return int(row.telegram_id) if changed else None
+
+    def use_once(self, telegram_id: int, proof: str, now: datetime | None = None) -> bool:
+        """Telegram's LoginUrl data is valid for minutes: accept each ``proof`` (its hash)
+        once, kept as a used login link."""
+        now = now or utcnow()
+        try:
+            with self._sessions.begin() as session:
+                session.execute(
+                    insert(LoginLink).values(
+                        token_hash=_hash(f"telegram:{proof}"), telegram_id=telegram_id,
+                        created_at=now, expires_at=now, used_at=now,
+                    )
+                )  # fmt: skip
+        except IntegrityError:
+            return False
+        return True
 
     def _sign(self, nonce: str) -> str:
         return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()[:32]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -213,6 +214,7 @@ class Appointment(Base):
     __table_args__ = (
         Index("ix_appointments_telegram_id", "telegram_id"),
         Index("ix_appointments_starts_at", "starts_at"),
+        Index("ix_appointments_location_starts", "location_id", "starts_at"),
     )
 
 
@@ -471,3 +473,103 @@ class LoginLink(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
     used_at = Column(DateTime, nullable=True)
+
+
+# --- the dashboard's statistics: a pseudonymous learner dimension and weekly roll-ups ---
+
+
+class LearnerFacts(Base):
+    """What the statistics know of a learner, by pseudonym only (no Telegram id): the place
+    (from a buddy's invitation or an appointment), the profile chosen, when they started."""
+
+    __tablename__ = "learner_facts"
+
+    user_key = Column(String(32), primary_key=True)
+    place = Column(String(32), nullable=False, default="")  # "" while unknown
+    profile = Column(String(16), nullable=False, default="")  # "" until chosen
+    started_at = Column(DateTime, nullable=False, default=utcnow)
+    started_week = Column(Date, nullable=False)  # Monday of the first week (Amsterdam)
+    profile_at = Column(DateTime, nullable=True)
+
+
+class LearnerWeek(Base):
+    """One learner's week (Monday, Amsterdam time), rolled up from the raw events by
+    bot/store/stats.py: the pages count these rows, never the events."""
+
+    __tablename__ = "learner_weeks"
+
+    week = Column(Date, primary_key=True)
+    user_key = Column(String(32), primary_key=True)
+    place = Column(String(32), nullable=False, default="")
+    profile = Column(String(16), nullable=False, default="")
+    messages = Column(Integer, nullable=False, default=0)
+    not_understood = Column(Integer, nullable=False, default=0)
+    exercises = Column(Integer, nullable=False, default=0)
+    correct = Column(Integer, nullable=False, default=0)
+    rounds = Column(Integer, nullable=False, default=0)
+    levels_up = Column(Integer, nullable=False, default=0)
+    levels_down = Column(Integer, nullable=False, default=0)
+
+    __table_args__ = (Index("ix_learner_weeks_place_week", "place", "week"),)
+
+
+class ItemWeek(Base):
+    """Exercises answered per week, place, profile, theme, level and item (no learner)."""
+
+    __tablename__ = "item_weeks"
+
+    week = Column(Date, primary_key=True)
+    place = Column(String(32), primary_key=True)
+    profile = Column(String(16), primary_key=True)
+    theme = Column(String(32), primary_key=True)
+    level = Column(Integer, primary_key=True)
+    item_key = Column(String(64), primary_key=True)
+    answered = Column(Integer, nullable=False)
+    correct = Column(Integer, nullable=False)
+    learners = Column(Integer, nullable=False)  # how many learners answered it that week
+
+    __table_args__ = (Index("ix_item_weeks_place_week", "place", "week"),)
+
+
+class CountWeek(Base):
+    """Other counts per week and place: Taalhuis events by kind and topic, "Bedoel je?"
+    by outcome, buddy events (``source``: taalhuis, bedoel, maatje)."""
+
+    __tablename__ = "count_weeks"
+
+    week = Column(Date, primary_key=True)
+    place = Column(String(32), primary_key=True)
+    profile = Column(String(16), primary_key=True)
+    source = Column(String(16), primary_key=True)
+    kind = Column(String(32), primary_key=True)
+    detail = Column(String(32), primary_key=True)
+    n = Column(Integer, nullable=False)
+
+    __table_args__ = (Index("ix_count_weeks_place_week", "place", "week"),)
+
+
+class RollupState(Base):
+    """How far the roll-ups are complete (``through``: the oldest week still open)."""
+
+    __tablename__ = "rollup_state"
+
+    name = Column(String(32), primary_key=True)
+    week = Column(Date, nullable=True)
+    refreshed_at = Column(DateTime, nullable=True)
+
+
+class VoiceOverride(Base):
+    """A coordinator's own recording of a fixed learner text (OGG/Opus under the audio
+    folder), sent instead of the synthetic voice; ``speed`` "gewoon" or "langzaam"."""
+
+    __tablename__ = "voice_overrides"
+
+    text_id = Column(String(96), primary_key=True)
+    speed = Column(String(12), primary_key=True)
+    text_hash = Column(String(64), nullable=False)  # the text it was recorded for
+    path = Column(String(255), nullable=False)
+    duration = Column(Float, nullable=False)
+    telegram_file_id = Column(String(255), nullable=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (Index("ix_voice_overrides_text_hash", "text_hash"),)

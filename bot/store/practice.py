@@ -170,14 +170,31 @@ class PracticeStore:
                 )
             )
 
+    def record_round(self, telegram_id: int, theme: str, level: int, change: int) -> None:
+        """A round finished, and the level it moved to (+1, -1) if it changed: for the
+        dashboard's rounds and levels up and down (rows beside the exercises)."""
+        names = ["ronde"] + (["omhoog"] if change > 0 else ["omlaag"] if change < 0 else [])
+        rows = [
+            {"user_key": self._analytics.pseudonym(telegram_id), "event": name,
+             "theme": theme, "level": level, "kind": "ronde", "item_key": "",
+             "correct": None, "replays": 0, "slower": 0, "created_at": utcnow()}
+            for name in names
+        ]  # fmt: skip
+        with self._sessions.begin() as session:
+            session.execute(PracticeEvent.__table__.insert(), rows)
+
     def events(self, telegram_id: int) -> list[ExerciseEvent]:
+        """The learner's exercises shown and answered, oldest first."""
         table = PracticeEvent.__table__
         query = (
             select(
                 table.c.event, table.c.theme, table.c.level, table.c.kind, table.c.item_key,
                 table.c.correct, table.c.replays, table.c.slower,
             )
-            .where(table.c.user_key == self._analytics.pseudonym(telegram_id))
+            .where(
+                table.c.user_key == self._analytics.pseudonym(telegram_id),
+                table.c.event.in_(("shown", "answered")),
+            )
             .order_by(table.c.id)
         )  # fmt: skip
         with self._sessions() as session:

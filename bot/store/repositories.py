@@ -26,6 +26,7 @@ from bot.store.models import (
     VoiceClip,
     utcnow,
 )
+from bot.store.stats import Stats
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Analytics:
     def __init__(self, sessions: sessionmaker, secret: str) -> None:
         self._sessions = sessions
         self._secret = secret.encode()
+        self.stats = Stats(sessions)
 
     def pseudonym(self, sender_id: str | int) -> str:
         """A stable key per learner that cannot be turned back into a Telegram id."""
@@ -149,6 +151,8 @@ class Analytics:
         ]
         if values:
             connection.execute(AnalyticsEvent.__table__.insert(), values)
+            for key in {value["user_key"] for value in values}:
+                self.stats.started(key, session=connection)
 
     def record(
         self, rows: Iterable[tuple[str | int, str | None, float | None, str | None]]
@@ -175,6 +179,8 @@ class Analytics:
         """One Taalhuis event (``TAALHUIS_EVENTS``): what was asked or done, never free text."""
         if event not in TAALHUIS_EVENTS:
             raise ValueError(f"unknown Taalhuis event {event!r}")
+        if event == "gemaakt":  # the learner's place, unless a buddy's invitation gave one
+            self.stats.set_place(self.pseudonym(sender_id), location_id)
         with self._sessions.begin() as session:
             session.execute(
                 insert(TaalhuisEvent).values(
@@ -215,6 +221,14 @@ class Analytics:
         with self._sessions() as session:
             return {(kind, outcome): int(n) for kind, outcome, n in session.execute(query)}
 
+    def set_profile(self, sender_id: str | int, profile: str) -> None:
+        """The profile the learner chose: their statistics are grouped by it."""
+        self.stats.set_profile(self.pseudonym(sender_id), profile)
+
+    def set_place(self, sender_id: str | int, place: str | None) -> None:
+        """The place of the learner's buddy (an invitation): their statistics' place."""
+        self.stats.set_place(self.pseudonym(sender_id), place, override=True)
+
     def delete_for(self, sender_id: str | int) -> int:
         """Erase the learner's dialogue, Taalhuis and clarification statistics ("vergeet mij")."""
         key = self.pseudonym(sender_id)
@@ -222,4 +236,6 @@ class Analytics:
             result = session.execute(delete(AnalyticsEvent).where(AnalyticsEvent.user_key == key))
             session.execute(delete(TaalhuisEvent).where(TaalhuisEvent.user_key == key))
             session.execute(delete(ClarificationEvent).where(ClarificationEvent.user_key == key))
-            return int(result.rowcount or 0)
+            deleted = int(result.rowcount or 0)
+        self.stats.erase(key)
+        return deleted

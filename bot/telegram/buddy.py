@@ -89,6 +89,7 @@ class BuddyChannel:
         sender: OutboxSender,
         *,
         practice: Any = None,
+        analytics: Any = None,
         username: Callable[[], str] = lambda: "taalmaatje_bot",
         parse: Parse | None = None,
         limits: Limits | None = None,
@@ -105,6 +106,7 @@ class BuddyChannel:
         self.texts = texts
         self.sender = sender
         self.practice = practice
+        self.analytics = analytics  # bot/store/repositories.py: the learner's place
         self.username = username
         self.parse = parse
         self.limits = limits or Limits()
@@ -481,6 +483,8 @@ class BuddyChannel:
         if not self.buddies.activate(pairing.id, uid, None):
             return True
         self.buddies.record("koppeling_begin", pairing.place)
+        if self.analytics is not None:
+            self.analytics.set_place(uid, pairing.place)
         logger.info("Buddy pairing %s started (%s)", pairing.id, pairing.place)
         self._notice(pairing.buddy_id, "maatje", "nieuw", pairing.learner_name, pairing)
         await self._send(

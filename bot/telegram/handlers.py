@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LoginUrl, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -93,6 +93,7 @@ class Channel:
         self.keyboard_texts = keyboard_choices(replier.texts)
         # /dashboard: a coordinator's login link (bot/app.py sets it), and its text.
         self.dashboard_link: Callable[[int], str | None] | None = None
+        self.dashboard_login_url: str | None = None  # Telegram's LoginUrl, over https only
         self.dashboard_texts = load_dashboard_texts()
 
     def register(self, application: Application) -> None:
@@ -354,7 +355,13 @@ class Channel:
         if link is None:
             return False
         text = self.dashboard_texts["link_message"].format(link=link)
-        await context.bot.send_message(chat.id, text, protect_content=True)
+        markup = None
+        if self.dashboard_login_url:  # a public https domain: Telegram's own login too
+            button = InlineKeyboardButton(
+                self.dashboard_texts["login_button"], login_url=LoginUrl(self.dashboard_login_url)
+            )
+            markup = InlineKeyboardMarkup([[button]])
+        await context.bot.send_message(chat.id, text, protect_content=True, reply_markup=markup)
         return True
 
     def _double_press(

@@ -1,4 +1,5 @@
-"""Housekeeping on python-telegram-bot's JobQueue: the daily retention purge.
+"""Housekeeping on python-telegram-bot's JobQueue: the daily retention purge, and the
+dashboard's weekly roll-ups every few minutes.
 
 The purge is plain SQL run in a worker thread, so the event loop keeps answering learners
 while it runs. With several workers each runs it; the rules are idempotent deletes, so a
@@ -14,6 +15,7 @@ from datetime import datetime, timezone
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.store.retention import Retention
+from bot.store.stats import Stats
 
 logger = logging.getLogger(__name__)
 
@@ -52,4 +54,31 @@ def schedule_retention(
         raise RuntimeError("python-telegram-bot's job queue is not installed")
     return application.job_queue.run_repeating(
         RetentionJob(retention), interval=interval, first=first, name="retention"
+    )
+
+
+ROLLUP_EVERY = 300.0  # seconds: the dashboard's figures are at most five minutes old
+ROLLUP_FIRST = 10.0
+
+
+class RollupJob:
+    """Roll the statistics up (bot/store/stats.py) in a worker thread; never raises."""
+
+    def __init__(self, stats: Stats) -> None:
+        self.stats = stats
+
+    async def __call__(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            done = await asyncio.to_thread(self.stats.refresh)
+        except Exception as exc:
+            logger.warning("The statistics roll-up failed: %s", type(exc).__name__)
+            return
+        logger.debug("Statistics rolled up: %d weeks in %.2f s", done.weeks, done.seconds)
+
+
+def schedule_rollup(application: Application, stats: Stats) -> Job:
+    if application.job_queue is None:  # pragma: no cover - the job-queue extra is installed
+        raise RuntimeError("python-telegram-bot's job queue is not installed")
+    return application.job_queue.run_repeating(
+        RollupJob(stats), interval=ROLLUP_EVERY, first=ROLLUP_FIRST, name="rollup"
     )

@@ -39,6 +39,7 @@ async def bot(tmp_path: Path, model_path: Path) -> AsyncIterator[Any]:
     running.store.coordinators.add(TIEL, ["tiel"])
     running.store.coordinators.add(CULEMBORG, ["culemborg"])
     fill(running)
+    running.store.analytics.stats.refresh()  # as the bot's job does every five minutes
     try:
         yield running
     finally:
@@ -90,17 +91,23 @@ async def test_a_coordinator_logs_in_once_and_sees_only_their_place(bot: Any) ->
                 "Referrer-Policy": "no-referrer",
             }.items():
                 assert value in response.headers[name]
-        assert '<th scope="row">Tiel</th>' in page and "Culemborg" not in page
-        assert re.search(r"<td>6</td>\s*<td>12</td>\s*<td>&lt; 5</td>", page), page
-        assert "<script" not in page
-        async with session.get(f"{bot.emulator.base_url}/dashboard/maatjes.csv") as response:
+        # The buddies' table: Tiel's row only, with "< 5" for the 4 answers, in page and CSV.
+        buddies = page[page.index('id="tabel-maatjes"') :]
+        buddies = buddies[: buddies.index("</table>")]
+        assert '<th scope="row">Tiel</th>' in buddies and "Culemborg" not in page
+        assert re.search(r'<td class="visible">6</td>\s*<td class="visible">12</td>\s*'
+                         r'<td class="small">&lt; 5</td>', buddies), buddies  # fmt: skip
+        assert "<script>" not in page and " style=" not in page  # nothing inline (the CSP)
+        async with session.get(
+            f"{bot.emulator.base_url}/dashboard/overzicht.csv", params={"tabel": "maatjes"}
+        ) as response:
             assert response.status == 200
             table = (await response.read()).decode("utf-8-sig").splitlines()
-        assert table == [
-            ";".join(TEXTS[k] for k in ("column_place", "column_pairs", "column_prompts",
-                                        "column_answers")),
+        o = TEXTS["overzicht"]
+        assert table[:2] == [
+            ";".join([TEXTS["column_place"], o["pairs"], o["prompts"], o["answers"]]),
             "Tiel;6;12;< 5",
-        ]  # fmt: skip
+        ]
 
     # The same link again (replayed, or a forwarded copy): refused.
     async with browser() as session, session.get(link, allow_redirects=False) as response:
@@ -111,7 +118,7 @@ async def test_a_coordinator_logs_in_once_and_sees_only_their_place(bot: Any) ->
 async def test_pages_without_a_valid_session_show_nothing(bot: Any, tmp_path: Path) -> None:
     base = bot.emulator.base_url
     async with browser() as session:
-        for path in ("/dashboard/", "/dashboard/maatjes.csv"):
+        for path in ("/dashboard/", "/dashboard/overzicht.csv?tabel=maatjes"):
             async with session.get(f"{base}{path}") as response:
                 assert response.status == 401, path
                 body = await response.text()
@@ -160,7 +167,7 @@ async def test_a_learner_gets_no_link_and_logging_out_needs_the_form(bot: Any) -
             pass
         async with session.get(f"{base}/dashboard/") as response:
             page = await response.text()
-        assert "Culemborg" in page and '<th scope="row">Tiel</th>' not in page
+        assert "Culemborg" in page and '<th scope="row">Tiel</th>' not in page, page
         # Without the form's CSRF token (another site posting): refused, still logged in.
         async with session.post(f"{base}/dashboard/uitloggen", data={}) as response:
             assert response.status == 403

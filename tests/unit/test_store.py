@@ -82,12 +82,13 @@ def test_migrate_creates_every_table_in_a_new_folder(db_url: str, tmp_path: Path
             "users", "voice_clips", "analytics_events", "alembic_version",
             "practice_state", "practice_items", "practice_themes", "practice_events",
             "appointments", "appointment_slots", "reminders", "taalhuis_events",
-            "open_questions", "clarification_events", "inbox", "outbox",
+            "open_questions", "clarification_events", "inbox", "outbox", "learner_facts",
+            "learner_weeks", "item_weeks", "count_weeks", "voice_overrides",
         } <= tables  # fmt: skip
         indexes = {ix["name"] for ix in inspect(engine).get_indexes("analytics_events")}
         assert indexes == {"ix_analytics_user_key", "ix_analytics_created_at"}
         with engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0008"
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0009"
     finally:
         engine.dispose()
 
