@@ -551,6 +551,10 @@ async def _drain(env: dict[str, str], emulator_url: str, work: Path, count: int)
 
 
 def run_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if getattr(args, "dashboard", False):
+        from bot.bench_dashboard import run_dashboard_bench
+
+        return run_dashboard_bench(settings, args)
     port = _free_port()
     emulator_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="taalmaatje-bench-") as tmp:

@@ -427,6 +427,41 @@ def cmd_actions(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    """A synthetic year in the configured database, which must hold no learners."""
+    from bot.demo_data import NotEmpty, make_demo_year
+    from bot.store.db import make_engine, migrate
+    from bot.store.repositories import Analytics
+
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        pseudonym = Analytics(None, settings.secret_key.get()).pseudonym  # type: ignore[arg-type]
+        try:
+            made = make_demo_year(
+                engine, pseudonym, learners=args.learners, weeks=args.weeks, seed=args.seed,
+                progress=lambda line: print(line, file=sys.stderr),
+            )  # fmt: skip
+        except NotEmpty as full:
+            print(
+                f"Deze database heeft al deelnemers (tabel {full}). Demogegevens komen alleen "
+                "in een lege database.", file=sys.stderr,
+            )  # fmt: skip
+            return 2
+    finally:
+        engine.dispose()
+    figures = {"learners": made.learners, "events": made.events,
+               "appointments": made.appointments, "seconds": round(made.seconds, 1),
+               "rollup_seconds": round(made.rollup_seconds, 1)}  # fmt: skip
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"{made.learners} deelnemers, {made.events} gebeurtenissen, "
+              f"{made.appointments} afspraken in {made.seconds:.0f} s "
+              f"(weekcijfers {made.rollup_seconds:.1f} s).")  # fmt: skip
+    return 0
+
+
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bench import run_bench
 
@@ -518,6 +553,12 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_argument("--port", type=int, default=5055)
     actions.set_defaults(func=cmd_actions)
 
+    demo = sub.add_parser("demo-data", help="a synthetic year in an empty database")
+    demo.add_argument("--learners", type=int, default=2000)
+    demo.add_argument("--weeks", type=int, default=52)
+    demo.add_argument("--seed", type=int, default=12)
+    demo.add_argument("--json", action="store_true", help="print the counts as JSON")
+    demo.set_defaults(func=cmd_demo_data)
     bench = sub.add_parser("bench", help="measure speed and memory (see README)")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.add_argument("--learners", type=int, default=50)
@@ -528,6 +569,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--crash-learners", type=int, default=30, help="learners in the crash figure (0: skip it)"
     )
     bench.add_argument("--kills", type=int, default=3, help="SIGKILLs in the crash figure")
+    bench.add_argument(
+        "--dashboard", action="store_true", help="time every dashboard page on a demo year"
+    )
+    bench.add_argument("--database-url", help="with --dashboard: an empty database to use")
+    bench.add_argument("--demo-learners", type=int, default=2000, help="with --dashboard")
+    bench.add_argument("--demo-weeks", type=int, default=52, help="with --dashboard")
+    bench.add_argument("--repeats", type=int, default=30, help="with --dashboard: per page")
     bench.add_argument(
         "--prompts", type=int, default=1000, help="buddy prompts in the outbox figure (0: none)"
     )

@@ -129,7 +129,8 @@ def render(
     viewer = context.pop("viewer", None)
     if isinstance(viewer, Viewer):
         base.update(
-            coordinator=viewer.coordinator, csrf=viewer.csrf, nav=navigation(deps, viewer),
+            coordinator=viewer.coordinator, csrf=viewer.csrf,
+            nav=navigation(deps, viewer, _routes(request.app)),
             viewer=viewer,
         )  # fmt: skip
     return aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
@@ -144,9 +145,15 @@ NAV = (
 ADMIN_NAV = (("coordinatoren", "nav_coordinators"),)
 
 
-def navigation(deps: DashboardDeps, viewer: Viewer) -> list[tuple[str, str]]:
+def navigation(deps: DashboardDeps, viewer: Viewer, routes: set[str]) -> list[tuple[str, str]]:
+    """The menu: the pages this viewer may open that the server has."""
     items = list(NAV) + (list(ADMIN_NAV) if viewer.admin else [])
-    return [(f"{PREFIX}{path}", deps.texts[key]) for path, key in items if key in deps.texts]
+    return [(f"{PREFIX}{path}", deps.texts[key]) for path, key in items
+            if f"{PREFIX}{path}" in routes]  # fmt: skip
+
+
+def _routes(app: web.Application) -> set[str]:
+    return {resource.canonical for resource in app.router.resources()}
 
 
 def message(request: web.Request, text: str, status: int = 200) -> web.Response:

@@ -920,7 +920,10 @@ async def test_round_events_hold_content_ids_and_no_text(learner: Learner) -> No
                 {"k": store.analytics.pseudonym(learner.chat_id)},
             ).mappings()
         ]
-    assert len([r for r in rows if "event" in r]) == 2 * ROUND_SIZE
+    # Per exercise a shown and an answered row; one row says the round was finished.
+    exercises = [r for r in rows if r.get("event") in ("shown", "answered")]
+    assert len(exercises) == 2 * ROUND_SIZE
+    assert [r["event"] for r in rows if r.get("event") == "ronde"] == ["ronde"]
     practice_columns = {
         "id", "user_key", "event", "theme", "level", "kind", "item_key", "correct",
         "replays", "slower", "created_at",
