@@ -353,6 +353,16 @@ async def start_bot(
         quiet_hours=settings.quiet_hours, tz=TIMEZONE,
     )  # fmt: skip
     dialogue.on_erase = buddy.erased
+
+    async def became_coordinator(bot_: Any, telegram_id: int, place: str) -> None:
+        from bot.content import load_dashboard_texts
+
+        await asyncio.to_thread(store.coordinators.add_place, telegram_id, place)
+        location = store.organisation.locations.get(place)
+        text = load_dashboard_texts()["invited"].format(plaats=location.town if location else place)
+        await bot_.send_message(telegram_id, text)
+
+    buddy.on_coordinator = became_coordinator
     channel = Channel(dialogue, replier, store.users, store.profiles, buddy)
     channel.dashboard_link = _dashboard_links(store, settings.public_url or web_url)
     if settings.telegram_token and (settings.public_url or "").startswith("https://"):
@@ -384,6 +394,7 @@ async def start_bot(
     try:
         await application.initialize()
         usernames["bot"] = application.bot.username or "taalmaatje_bot"
+        holder["bot_username"] = usernames["bot"]
         await set_commands(application, texts)
         await application.start()
         holder["delivery"] = delivery
@@ -466,7 +477,11 @@ async def _start_web(
     if settings.webhook and settings.webhook_url and settings.webhook_secret:
         path = webhook_path(settings.webhook_url)
         add_webhook(app, path, settings.webhook_secret.get(), lambda: holder.get("delivery"))
-    add_dashboard(app, _dashboard_deps(settings, store), settings.secret_key.get())
+    deps = _dashboard_deps(settings, store)
+    deps.extra["bot_username"] = lambda: (
+        settings.bot_username or holder.get("bot_username") or "taalmaatje_bot"
+    )
+    add_dashboard(app, deps, settings.secret_key.get())
     try:
         runner, base_url = await start_site(app, settings.host, settings.port)
     except OSError as error:

@@ -197,7 +197,7 @@ def make_demo_year(
                 break
             if week and rng.random() < 0.15:  # a quiet week now and then
                 continue
-            for _ in range(rng.randint(15, 70)):
+            for _ in range(rng.randint(20, 80)):
                 intent = _pick(rng, INTENTS)
                 out.add(
                     AnalyticsEvent,

@@ -3,7 +3,7 @@
 A code travels in a Telegram deep link (``https://t.me/<bot>?start=<payload>``), whose
 payload Telegram allows 64 characters of ``A-Za-z0-9_-``. The first character says what
 it opens: ``M`` a buddy invitation (made by a coordinator), ``L`` a learner's invitation
-(made by a buddy for a newcomer).
+(made by a buddy for a newcomer), ``C`` a coordinator's (made in the dashboard).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import secrets
 import segno
 
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-PREFIX = {"maatje": "M", "leerling": "L"}
+PREFIX = {"maatje": "M", "leerling": "L", "coordinator": "C"}
 KIND_OF = {v: k for k, v in PREFIX.items()}
 VALID_DAYS = 30
 
@@ -34,6 +34,11 @@ def kind_of(payload: str) -> str | None:
 
 def link(username: str, code: str) -> str:
     return f"https://t.me/{username}?start={code}"
+
+
+def qr_svg_data(text: str) -> str:
+    """The link as a QR code in a data: URL (SVG), for an <img> on the dashboard."""
+    return segno.make(text, error="m").svg_data_uri(scale=6, border=4)
 
 
 def qr_png(text: str, scale: int = 8) -> bytes:

@@ -198,6 +198,30 @@ class Buddies:
             row = session.execute(query).first()
         return InvitationInfo(*row) if row else None
 
+    def invitations(self, places: list[str], limit: int = 200) -> list[dict[str, Any]]:
+        """The newest invitations of these places made by coordinators (not buddies'
+        learner invitations): kind, place, dates, status; never who used them."""
+        query = (
+            select(Invitation.id, Invitation.kind, Invitation.place, Invitation.created_at,
+                   Invitation.expires_at, Invitation.used_at, Invitation.revoked_at)
+            .where(Invitation.place.in_(places), Invitation.kind.in_(("maatje", "coordinator")))
+            .order_by(Invitation.id.desc())
+            .limit(limit)
+        )  # fmt: skip
+        with self._sessions() as session:
+            return [dict(row._mapping) for row in session.execute(query)]
+
+    def revoke(self, invitation_id: int, places: list[str], now: datetime) -> bool:
+        """Revoke an open invitation of one of these places (False for any other)."""
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(Invitation)
+                .where(Invitation.id == invitation_id, Invitation.place.in_(places),
+                       Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+                .values(revoked_at=now)
+            ).rowcount  # fmt: skip
+        return bool(changed)
+
     def release_invitation(self, invitation_id: int, telegram_id: int) -> None:
         """A "no": the invitation may be opened again later."""
         with self._sessions.begin() as session:

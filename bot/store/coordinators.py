@@ -50,6 +50,15 @@ class Coordinators:
                 )
             )  # fmt: skip
 
+    def add_place(self, telegram_id: int, place: str) -> None:
+        """A coordinator invitation: this place besides the ones they have (an admin
+        stays an admin)."""
+        current = self.get(telegram_id)
+        if current is not None and current.admin:
+            return
+        places = [*(current.places if current else ()), place]
+        self.add(telegram_id, list(dict.fromkeys(places)))
+
     def get(self, telegram_id: int) -> Coordinator | None:
         query = select(PersonRole.role, PersonRole.place).where(
             PersonRole.telegram_id == telegram_id,

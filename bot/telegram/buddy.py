@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from typing import Any
@@ -107,6 +107,8 @@ class BuddyChannel:
         self.sender = sender
         self.practice = practice
         self.analytics = analytics  # bot/store/repositories.py: the learner's place
+        # A coordinator invitation (bot/app.py): (bot, telegram id, place).
+        self.on_coordinator: Callable[[Bot, int, str], Awaitable[None]] | None = None
         self.username = username
         self.parse = parse
         self.limits = limits or Limits()
@@ -133,6 +135,10 @@ class BuddyChannel:
                 bot, user.id, "uitleg",
                 [("ja", f"mt:doe:{invitation.id}"), ("nee", f"mt:niet:{invitation.id}")],
             )  # fmt: skip
+            return True
+        if invitation.kind == "coordinator" and invitation.place and self.on_coordinator:
+            logger.info("Coordinator invitation %s used (%s)", invitation.id, invitation.place)
+            await self.on_coordinator(bot, user.id, invitation.place)
             return True
         if invitation.kind != "leerling" or invitation.buddy_id is None:
             return False
