@@ -67,7 +67,7 @@ def run_dashboard_bench(settings: Settings, args: argparse.Namespace) -> int:
 async def _measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import func, select, table
 
-    from bot.app import _dashboard_deps, open_store
+    from bot.app import _dashboard_deps, open_speech, open_store
     from bot.dashboard.app import add_dashboard
     from bot.demo_data import make_demo_year
 
@@ -97,7 +97,8 @@ async def _measure(settings: Settings, args: argparse.Namespace) -> dict[str, An
                     times.setdefault(current[0], []).append((time.perf_counter() - started) * 1000)
 
         app = web.Application(middlewares=[timed])
-        add_dashboard(app, _dashboard_deps(settings, store), settings.secret_key.get())
+        speech = open_speech(settings, store)
+        add_dashboard(app, _dashboard_deps(settings, store, speech), settings.secret_key.get())
         async with TestClient(TestServer(app)) as client:
             for who, label in ((ADMIN, "admin"), (COORDINATOR, "coordinator")):
                 await _log_in(client, store, who)

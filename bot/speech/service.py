@@ -3,7 +3,10 @@
 A clip's key is a hash of the voice, the speed and the spoken text (never the text itself,
 which stays out of the database and the logs). Files live under audio/<key[:2]>/<key>.ogg;
 the index with Telegram's file_id lives in the database (VoiceClips), and an in-memory map in
-front of it makes a hot phrase cost no query. In auto mode the gTTS clip is preferred when one
+front of it makes a hot phrase cost no query. A coordinator's own recording of a text
+(bot/store/voices.py, made in the dashboard) is sent instead of any engine's voice: the
+"gewoon" one at the learner's own speed, the "langzaam" one (else the slow synthetic voice)
+when they asked for "Langzamer". In auto mode the gTTS clip is preferred when one
 exists, then the espeak-ng clip, and only when neither exists is anything rendered: a phrase
 rendered offline is not rendered again on every turn.
 """
@@ -16,9 +19,10 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -111,14 +115,40 @@ class SpeechService:
         self._inflight: dict[str, asyncio.Task[Clip | None]] = {}
         self._lock = threading.Lock()  # worker threads update the maps and the counter
         self.renders = 0  # clips rendered by this service (cache misses)
+        # Own recordings: (hash of the spoken text, "gewoon"/"langzaam") -> clip.
+        self._own: dict[tuple[str, str], Clip] = {}
+        self.on_own_file_id: Callable[[str, str], None] | None = None
+
+    def use_own_voices(self, voices: Iterable[Any]) -> None:
+        """Replace the set of own recordings (bot/store/voices.py OwnVoice rows)."""
+        found = {
+            (v.text_hash, v.speed): Clip(
+                f"eigen:{v.path}", self.audio_dir / v.path, v.duration, "eigen", v.file_id
+            )
+            for v in voices
+        }
+        with self._lock:
+            self._own = found
+
+    def _own_voice(self, text: str, slow: bool | int, slower: bool) -> Clip | None:
+        if not self._own or self.mode == "off":
+            return None
+        digest = hashlib.sha256(speakable(text).encode()).hexdigest()
+        clip = self._own.get((digest, "langzaam" if slower else "gewoon"))
+        return clip if clip is not None and clip.path.is_file() else None
 
     # -- public API -----------------------------------------------------------------------
 
-    async def clip(self, text: str, slow: bool | int = False) -> Clip | None:
-        """The voice note for text at a speed (0/False normal, 1/True slow, 2 slowest).
+    async def clip(self, text: str, slow: bool | int = False, slower: bool = False) -> Clip | None:
+        """The voice note for text at a speed (0/False normal, 1/True slow, 2 slowest);
+        ``slower``: the learner asked for "Langzamer" (an own "langzaam" recording, else
+        the engine at that speed).
 
         None when voice is off or there is nothing to say.
         """
+        own = self._own_voice(text, slow, slower)
+        if own is not None:
+            return own
         spoken, variants = self._plan(text, slow)
         if not variants:
             return None
@@ -143,6 +173,15 @@ class SpeechService:
 
     async def remember_file_id(self, clip: Clip, file_id: str) -> None:
         """Store Telegram's file_id, so the next send reuses the upload."""
+        if clip.engine == "eigen":
+            with self._lock:
+                self._own = {k: replace(c, file_id=file_id) if c.key == clip.key else c
+                             for k, c in self._own.items()}  # fmt: skip
+            if self.on_own_file_id is not None:
+                await asyncio.to_thread(
+                    self.on_own_file_id, clip.key.removeprefix("eigen:"), file_id
+                )
+            return
         await asyncio.to_thread(self._clips.set_file_id, clip.key, file_id)
         with self._lock:
             self._known[clip.key] = replace(clip, file_id=file_id)

@@ -261,7 +261,7 @@ class Replier:
         # "Langzamer" is one step slower than the learner's own speed (slow for newcomers).
         speed = int(listener.slow) + int(reply.slow)
         try:
-            return await self.speech.clip(spoken, slow=speed)
+            return await self.speech.clip(spoken, slow=speed, slower=bool(reply.slow))
         except Exception:  # a voice is a bonus: the text must still go out
             logger.exception("No voice for a reply; sending text only")
             return None
