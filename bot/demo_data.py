@@ -41,7 +41,7 @@ from bot.store.models import (
     User,
     utcnow,
 )
-from bot.store.stats import Stats, week_of
+from bot.store.stats import Stats, week_number, week_of
 
 PLACES = (("tiel", 0.5), ("culemborg", 0.3), ("geldermalsen", 0.2))
 PROFILES = (("nt1", 0.3), ("nt2", 0.35), ("werk", 0.2), ("doof", 0.07), ("", 0.08))
@@ -187,6 +187,7 @@ def make_demo_year(
                 "profile": profile,
                 "started_at": start,
                 "started_week": week_of(start),
+                "started_week_no": week_number(week_of(start)),
                 "profile_at": start + timedelta(minutes=3) if profile else None,
             },
         )

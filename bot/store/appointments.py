@@ -317,9 +317,10 @@ class Appointments:
 
     # --- the coordinator's list -----------------------------------------------------------
 
-    def on_day(self, day: date, tz: tzinfo) -> list[DayEntry]:
+    def on_day(self, day: date, tz: tzinfo, places: list[str] | None = None) -> list[DayEntry]:
         """Booked appointments on a local calendar day (23 or 25 hours long around a DST
-        change), in start order then location."""
+        change), in start order then location; only ``places`` when given (the desk's day
+        on the dashboard shows a place's coordinators their own place only)."""
         start = to_utc_naive(datetime.combine(day, time(0), tzinfo=tz))
         end = to_utc_naive(datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz))
         table = _appointments
@@ -330,6 +331,8 @@ class Appointments:
                    table.c.starts_at < end)
             .order_by(table.c.starts_at, table.c.location_id, table.c.id)
         )  # fmt: skip
+        if places is not None:
+            query = query.where(table.c.location_id.in_(places))
         with self._sessions() as session:
             rows = session.execute(query).all()
         return [

@@ -489,6 +489,7 @@ class LearnerFacts(Base):
     profile = Column(String(16), nullable=False, default="")  # "" until chosen
     started_at = Column(DateTime, nullable=False, default=utcnow)
     started_week = Column(Date, nullable=False)  # Monday of the first week (Amsterdam)
+    started_week_no = Column(Integer, nullable=False, default=0)  # bot.store.stats.week_number
     profile_at = Column(DateTime, nullable=True)
 
 
@@ -500,6 +501,7 @@ class LearnerWeek(Base):
 
     week = Column(Date, primary_key=True)
     user_key = Column(String(32), primary_key=True)
+    week_no = Column(Integer, nullable=False, default=0)  # the funnel: weeks since the start
     place = Column(String(32), nullable=False, default="")
     profile = Column(String(16), nullable=False, default="")
     messages = Column(Integer, nullable=False, default=0)

@@ -50,6 +50,7 @@ NOT_UNDERSTOOD = "nlu_fallback"
 # practice_events rows that are not exercises (bot/practice/service.py).
 ROUND_DONE, LEVEL_UP, LEVEL_DOWN = "ronde", "omhoog", "omlaag"
 STATE = "weeks"
+EPOCH = date(2000, 1, 3)  # a Monday
 
 
 def week_of(moment: datetime) -> date:
@@ -57,6 +58,12 @@ def week_of(moment: datetime) -> date:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     local = aware.astimezone(TIMEZONE).date()
     return local - timedelta(days=local.weekday())
+
+
+def week_number(week: date) -> int:
+    """Weeks since a Monday long ago: the funnel's "came back in week 2" is plain integer
+    arithmetic on this, the same on SQLite and PostgreSQL."""
+    return (week - EPOCH).days // 7
 
 
 def week_bounds(week: date) -> tuple[datetime, datetime]:
@@ -83,12 +90,11 @@ class Stats:
 
     # --- the learner dimension (called by the bot) ---------------------------------------
 
-    def started(self, user_key: str, now: datetime | None = None, session: Session | None = None
-                ) -> None:  # fmt: skip
+    def started(
+        self, user_key: str, now: datetime | None = None, session: Session | None = None
+    ) -> None:
         """The learner's first contact (later calls change nothing)."""
-        now = now or utcnow()
-        values = {"user_key": user_key, "place": "", "profile": "", "started_at": now,
-                  "started_week": week_of(now)}  # fmt: skip
+        values = _new_facts(user_key, now or utcnow())
         if session is not None:
             _insert_missing(session, values)
             return
@@ -98,16 +104,7 @@ class Stats:
     def set_profile(self, user_key: str, profile: str, now: datetime | None = None) -> None:
         now = now or utcnow()
         with self._sessions.begin() as session:
-            _insert_missing(
-                session,
-                {
-                    "user_key": user_key,
-                    "place": "",
-                    "profile": "",
-                    "started_at": now,
-                    "started_week": week_of(now),
-                },
-            )
+            _insert_missing(session, _new_facts(user_key, now))
             session.execute(
                 update(LearnerFacts)
                 .where(LearnerFacts.user_key == user_key)
@@ -124,16 +121,7 @@ class Stats:
             return
         now = utcnow()
         with self._sessions.begin() as session:
-            _insert_missing(
-                session,
-                {
-                    "user_key": user_key,
-                    "place": "",
-                    "profile": "",
-                    "started_at": now,
-                    "started_week": week_of(now),
-                },
-            )
+            _insert_missing(session, _new_facts(user_key, now))
             query = update(LearnerFacts).where(LearnerFacts.user_key == user_key)
             if not override:
                 query = query.where(LearnerFacts.place == "")
@@ -186,6 +174,12 @@ class Stats:
         with self._sessions() as session:
             state = session.get(RollupState, STATE)
             return state.refreshed_at if state else None
+
+
+def _new_facts(user_key: str, now: datetime) -> dict[str, Any]:
+    week = week_of(now)
+    return {"user_key": user_key, "place": "", "profile": "", "started_at": now,
+            "started_week": week, "started_week_no": week_number(week)}  # fmt: skip
 
 
 def _insert_missing(session: Session, values: dict[str, Any]) -> None:
@@ -243,6 +237,7 @@ def _roll_up_week(session: Session, week: date) -> None:
     rows = (
         select(
             literal(week),
+            literal(week_number(week)),
             both.c.user_key,
             func.coalesce(f.place, ""),
             func.coalesce(f.profile, ""),
@@ -253,7 +248,7 @@ def _roll_up_week(session: Session, week: date) -> None:
     )
     session.execute(
         insert(LearnerWeek).from_select(
-            ["week", "user_key", "place", "profile", *LEARNER_COUNTS], rows
+            ["week", "week_no", "user_key", "place", "profile", *LEARNER_COUNTS], rows
         )
     )
 

@@ -24,12 +24,14 @@ def upgrade() -> None:
         sa.Column("profile", sa.String(16), nullable=False, server_default=""),
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("started_week", sa.Date(), nullable=False),
+        sa.Column("started_week_no", sa.Integer(), **COUNT),
         sa.Column("profile_at", sa.DateTime(), nullable=True),
     )
     op.create_table(
         "learner_weeks",
         sa.Column("week", sa.Date(), primary_key=True),
         sa.Column("user_key", sa.String(32), primary_key=True),
+        sa.Column("week_no", sa.Integer(), **COUNT),
         sa.Column("place", sa.String(32), nullable=False, server_default=""),
         sa.Column("profile", sa.String(16), nullable=False, server_default=""),
         *(
