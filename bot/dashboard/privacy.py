@@ -9,6 +9,8 @@ suppression"), and repeats until no sum gives a hidden count away. Cells
 hidden only for that reason show as "–" (they are 5 or more), primary ones as "< 5"; the
 chart, the table and the CSV all print these same cells.
 
+Zero is shown: it is nobody, so it tells nothing about a person; 1 to 4 are small cells.
+
 A share (say, answers right out of answers) is shown only when neither the part nor the
 rest is a hidden count: 3 wrong out of 200 must not show as 98.5 %.
 """
@@ -61,7 +63,7 @@ def protect(grid: Grid, small: str = "< 5", hidden: str = "–") -> Grid:
             number[(rows, c)] = sum(values[r][c] for r in range(rows))
     if grid.row_totals and grid.column_totals:
         number[(rows, cols)] = sum(map(sum, values))
-    state = {key: SMALL if n < SMALLEST_SHOWN else VISIBLE for key, n in number.items()}
+    state = {key: SMALL if 0 < n < SMALLEST_SHOWN else VISIBLE for key, n in number.items()}
 
     # The sums: each line's terms and its total (when the total is shown).
     sums: list[list[tuple[int, int]]] = []
@@ -89,8 +91,10 @@ def protect(grid: Grid, small: str = "< 5", hidden: str = "–") -> Grid:
             if not shown_terms:
                 continue
             # Hide the smallest cell (a total only when nothing else is left).
+            # A real count rather than a zero (it hides more), a cell rather than a total.
             cells_first = sorted(
-                shown_terms, key=lambda k: (k[0] == rows or k[1] == cols, number[k])
+                shown_terms,
+                key=lambda k: (k[0] == rows or k[1] == cols, number[k] == 0, number[k]),
             )
             state[cells_first[0]] = SECONDARY
             changed = True
@@ -114,14 +118,14 @@ def protect(grid: Grid, small: str = "< 5", hidden: str = "–") -> Grid:
 
 def count(value: int, small: str = "< 5") -> Cell:
     """A count on its own (no sum it is part of is shown)."""
-    if value < SMALLEST_SHOWN:
+    if 0 < value < SMALLEST_SHOWN:
         return Cell(None, small, SMALL)
     return Cell(value, str(value))
 
 
 def share(part: int, whole: int, hidden: str = "–") -> Cell:
     """``part`` of ``whole`` as a whole percentage, unless the part or the rest is small."""
-    if whole < SMALLEST_SHOWN or part < SMALLEST_SHOWN or whole - part < SMALLEST_SHOWN:
+    if whole < SMALLEST_SHOWN or 0 < part < SMALLEST_SHOWN or 0 < whole - part < SMALLEST_SHOWN:
         return Cell(None, hidden, SECONDARY)
     percent = round(100 * part / whole)
     return Cell(percent, f"{percent} %")

@@ -220,11 +220,17 @@ class Chromium:
         return result.get("result", {}).get("value")
 
     async def wait_until(self, expression: str, timeout: float = 10.0) -> Any:
-        """Poll a JavaScript expression until it is truthy; return its value."""
+        """Poll a JavaScript expression until it is truthy; return its value. While the
+        page navigates, the document may be gone for a moment: that is not yet an error."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            value = await self.evaluate(expression)
+            try:
+                value = await self.evaluate(expression)
+            except CdpError:  # the page is between two documents (a form was sent)
+                value = None
+                if loop.time() > deadline:
+                    raise
             if value:
                 return value
             if loop.time() > deadline:

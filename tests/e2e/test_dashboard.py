@@ -195,5 +195,7 @@ async def test_the_pages_pass_axe_in_chromium(bot: Any) -> None:
         # The first page's 401 is expected; nothing refused by the CSP, no script errors.
         assert [e for e in browser.errors if "status of 401" not in e] == []
         await browser.click("form.uitloggen button")
-        await browser.wait_until(f"document.body.innerText.includes({TEXTS['login_needed']!r})")
+        await browser.wait_until(
+            f"document.body && document.body.innerText.includes({TEXTS['login_needed']!r})"
+        )
         assert not await axe_violations(browser)
