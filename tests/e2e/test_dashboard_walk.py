@@ -94,7 +94,7 @@ async def test_a_coordinators_walk_through_the_dashboard(bot: Any, tmp_path: Pat
             for href in menu:
                 await browser.navigate(href)
                 await no_violations(browser, f"{href} at {width}px")
-                if width == 1200:
+                if width == 1200 and not href.endswith("/dashboard/"):  # that one is above
                     await shot(browser, f"{href.rstrip('/').rsplit('/', 1)[-1] or 'dashboard'}.png")
         assert [e for e in browser.errors if "favicon" not in e] == [], browser.errors
 
