@@ -321,6 +321,7 @@ async def start_bot(
     from bot.taalhuis.organisation import TIMEZONE
     from bot.telegram.application import build_application, set_commands
     from bot.telegram.buddy import BuddyChannel, Limits
+    from bot.telegram.coordinator_invitation import CoordinatorInvitations
     from bot.telegram.delivery import Delivery
     from bot.telegram.handlers import Channel
     from bot.telegram.housekeeping import schedule_retention, schedule_rollup
@@ -336,7 +337,7 @@ async def start_bot(
     # The model's objects live as long as the process: keep the collector from rescanning them.
     gc.collect()
     gc.freeze()
-    holder: dict[str, Any] = {}
+    holder: dict[str, Any] = {"speech": speech}
     web_runner, web_url, emulator = await _start_web(settings, with_emulator, holder, store)
     base_url = f"{web_url}/bot" if emulator is not None else settings.telegram_base_url
     token = settings.telegram_token.get() if settings.telegram_token else EMULATOR_TOKEN
@@ -353,16 +354,8 @@ async def start_bot(
         quiet_hours=settings.quiet_hours, tz=TIMEZONE,
     )  # fmt: skip
     dialogue.on_erase = buddy.erased
-
-    async def became_coordinator(bot_: Any, telegram_id: int, place: str) -> None:
-        from bot.content import load_dashboard_texts
-
-        await asyncio.to_thread(store.coordinators.add_place, telegram_id, place)
-        location = store.organisation.locations.get(place)
-        text = load_dashboard_texts()["invited"].format(plaats=location.town if location else place)
-        await bot_.send_message(telegram_id, text)
-
-    buddy.on_coordinator = became_coordinator
+    towns = {key: place.town for key, place in store.organisation.locations.items()}
+    buddy.on_coordinator = CoordinatorInvitations(store.coordinators, towns).opened
     channel = Channel(dialogue, replier, store.users, store.profiles, buddy)
     channel.dashboard_link = _dashboard_links(store, settings.public_url or web_url)
     if settings.telegram_token and (settings.public_url or "").startswith("https://"):
@@ -439,7 +432,7 @@ def _dashboard_links(store: Store, base_url: str | None) -> Any:
     return link
 
 
-def _dashboard_deps(settings: Settings, store: Store) -> Any:
+def _dashboard_deps(settings: Settings, store: Store, speech: Any = None) -> Any:
     """What the dashboard's pages read and change, from the one store."""
     from bot.content import load_dashboard_texts
     from bot.dashboard.app import DashboardDeps
@@ -451,8 +444,22 @@ def _dashboard_deps(settings: Settings, store: Store) -> Any:
         secure=(settings.public_url or "").startswith("https://"),
         bot_token=settings.telegram_token.get() if settings.telegram_token else None,
         stats=store.analytics.stats, buddies=store.buddies, appointments=store.appointments,
-        organisation=store.organisation,
+        organisation=store.organisation, extra=_voice_page(settings, store, speech),
     )  # fmt: skip
+
+
+def _voice_page(settings: Settings, store: Store, speech: Any) -> dict[str, Any]:
+    """The voice page's dependencies; the speech service uses the own recordings."""
+    if speech is None:
+        return {}
+    from bot.dashboard.pages.stem import VoiceDeps
+    from bot.store.db import make_sessionmaker
+    from bot.store.voices import VoiceOverrides
+
+    voices = VoiceOverrides(make_sessionmaker(store.engine))
+    speech.use_own_voices(voices.all())
+    speech.on_own_file_id = voices.set_file_id
+    return {"voice": VoiceDeps(speech, voices, settings.audio_dir, settings.root)}
 
 
 async def _start_web(
@@ -477,8 +484,8 @@ async def _start_web(
     if settings.webhook and settings.webhook_url and settings.webhook_secret:
         path = webhook_path(settings.webhook_url)
         add_webhook(app, path, settings.webhook_secret.get(), lambda: holder.get("delivery"))
-    deps = _dashboard_deps(settings, store)
-    deps.extra["bot_username"] = lambda: (
+    deps = _dashboard_deps(settings, store, holder.get("speech"))
+    deps.extra["invitations"] = lambda: (  # the bot's username for invitation links
         settings.bot_username or holder.get("bot_username") or "taalmaatje_bot"
     )
     add_dashboard(app, deps, settings.secret_key.get())

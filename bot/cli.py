@@ -306,9 +306,8 @@ def _bot_username(settings: Settings) -> str:
 def cmd_buddy_invitations(settings: Settings, args: argparse.Namespace) -> int:
     """Buddy invitations for one place: a single-use deep link each (30 days) and a QR
     code image to print. Only the codes' hashes are stored."""
-    from datetime import timedelta
-
     from bot.buddy import codes
+    from bot.buddy.invitations import make_invitations
     from bot.store.buddies import Buddies
     from bot.store.db import make_engine, make_sessionmaker, migrate
     from bot.store.models import utcnow
@@ -322,23 +321,22 @@ def cmd_buddy_invitations(settings: Settings, args: argparse.Namespace) -> int:
         print("Kies een aantal van 1 tot 200.", file=sys.stderr)
         return 2
     username = _bot_username(settings)
-    made = [codes.new_code("maatje") for _ in range(args.aantal)]
-    expires = utcnow() + timedelta(days=codes.VALID_DAYS)
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)
-        Buddies(make_sessionmaker(engine)).add_invitations(made, "maatje", args.plek, expires)
+        buddies = Buddies(make_sessionmaker(engine))
+        made = make_invitations(buddies, "maatje", args.plek, args.aantal, username, utcnow())
     finally:
         engine.dispose()
+    expires = made[0].expires
     folder = Path(args.map) if args.map else settings.var_dir / "uitnodigingen"
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
-    for code in made:
-        link = codes.link(username, code)
-        image = folder / f"maatje-{args.plek}-{code[:9]}.png"
-        image.write_bytes(codes.qr_png(link))
-        rows.append({"code": code, "link": link, "expires": expires.isoformat() + "Z",
-                     "qr": str(image)})  # fmt: skip
+    for invitation in made:
+        image = folder / f"maatje-{args.plek}-{invitation.code[:9]}.png"
+        image.write_bytes(codes.qr_png(invitation.link))
+        rows.append({"code": invitation.code, "link": invitation.link,
+                     "expires": expires.isoformat() + "Z", "qr": str(image)})  # fmt: skip
     if args.json:
         print(json.dumps(rows))
         return 0

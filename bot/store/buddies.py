@@ -27,6 +27,7 @@ from bot.store.models import (
 )
 
 OUTBOX_KIND = "maatje"
+STAFF_KINDS = ("maatje", "coordinator")  # invitations that staff make (bot/buddy/invitations.py)
 # A message to the other side is tried for this long (the outbox retries until then).
 DELIVERY_DEADLINE = timedelta(days=3)
 
@@ -198,26 +199,35 @@ class Buddies:
             row = session.execute(query).first()
         return InvitationInfo(*row) if row else None
 
-    def invitations(self, places: list[str], limit: int = 200) -> list[dict[str, Any]]:
-        """The newest invitations of these places made by coordinators (not buddies'
+    def invitations(
+        self, places: list[str], kinds: tuple[str, ...] = STAFF_KINDS, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """The newest invitations of these places and kinds made by staff (not buddies'
         learner invitations): kind, place, dates, status; never who used them."""
+        kinds = tuple(k for k in kinds if k in STAFF_KINDS)
         query = (
             select(Invitation.id, Invitation.kind, Invitation.place, Invitation.created_at,
                    Invitation.expires_at, Invitation.used_at, Invitation.revoked_at)
-            .where(Invitation.place.in_(places), Invitation.kind.in_(("maatje", "coordinator")))
+            .where(Invitation.place.in_(places), Invitation.kind.in_(kinds))
             .order_by(Invitation.id.desc())
             .limit(limit)
         )  # fmt: skip
         with self._sessions() as session:
             return [dict(row._mapping) for row in session.execute(query)]
 
-    def revoke(self, invitation_id: int, places: list[str], now: datetime) -> bool:
-        """Revoke an open invitation of one of these places (False for any other)."""
+    def revoke(
+        self, invitation_id: int, places: list[str], now: datetime,
+        kinds: tuple[str, ...] = STAFF_KINDS,
+    ) -> bool:  # fmt: skip
+        """Revoke an open invitation of one of these places and kinds (False for any
+        other, and for one that was used or revoked before)."""
+        kinds = tuple(k for k in kinds if k in STAFF_KINDS)
         with self._sessions.begin() as session:
             changed = session.execute(
                 update(Invitation)
                 .where(Invitation.id == invitation_id, Invitation.place.in_(places),
-                       Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+                       Invitation.kind.in_(kinds), Invitation.used_at.is_(None),
+                       Invitation.revoked_at.is_(None))
                 .values(revoked_at=now)
             ).rowcount  # fmt: skip
         return bool(changed)

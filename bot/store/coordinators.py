@@ -68,8 +68,49 @@ class Coordinators:
             row = session.execute(query).first()
         if row is None:
             return None
-        places = tuple(p for p in (row.place or "").split(",") if p)
-        return Coordinator(telegram_id, places, row.role == "admin")
+        return Coordinator(telegram_id, _places(row.place), row.role == "admin")
+
+    def list_all(self) -> list[Coordinator]:
+        """Every coordinator and admin, admins first, then by Telegram id."""
+        query = select(PersonRole.telegram_id, PersonRole.role, PersonRole.place).where(
+            PersonRole.role.in_(("coordinator", "admin"))
+        )
+        with self._sessions() as session:
+            rows = session.execute(query).all()
+        found = [
+            Coordinator(int(row.telegram_id), _places(row.place), row.role == "admin")
+            for row in rows
+        ]
+        return sorted(found, key=lambda c: (not c.admin, c.telegram_id))
+
+    def set_places(self, telegram_id: int, places: list[str]) -> bool:
+        """A coordinator's places from now on (an admin keeps seeing all); False for
+        someone who is no coordinator or admin, or for no place at all."""
+        current = self.get(telegram_id)
+        if current is None or not places:
+            return False
+        self.add(telegram_id, list(dict.fromkeys(places)), admin=current.admin)
+        return True
+
+    def make_admin(self, telegram_id: int) -> bool:
+        """A coordinator becomes an admin (all places, and the coordinators)."""
+        current = self.get(telegram_id)
+        if current is None:
+            return False
+        self.add(telegram_id, list(current.places), admin=True)
+        return True
+
+    def remove(self, telegram_id: int) -> bool:
+        """No longer a coordinator or admin: their sessions end at the next page, and their
+        unused login links open nothing. Other roles (a buddy) stay."""
+        with self._sessions.begin() as session:
+            removed = session.execute(
+                delete(PersonRole).where(
+                    PersonRole.telegram_id == telegram_id,
+                    PersonRole.role.in_(("coordinator", "admin")),
+                )
+            ).rowcount
+        return bool(removed)
 
     def new_link_token(self, telegram_id: int, now: datetime | None = None) -> str:
         now = now or utcnow()
@@ -129,3 +170,7 @@ def login_key(secret: str) -> bytes:
 
 def _hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def _places(stored: str | None) -> tuple[str, ...]:
+    return tuple(p for p in (stored or "").split(",") if p)
