@@ -92,8 +92,10 @@ class Chromium:
         height: int = 860,
         binary: str | None = None,
         timeout: float = 30.0,
+        flags: tuple[str, ...] = (),
     ) -> Chromium:
-        """Start Chromium with a fresh profile and open a blank page of `width` x `height`."""
+        """Start Chromium with a fresh profile and open a blank page of `width` x `height`
+        (`flags`: more command-line switches, e.g. a fake microphone)."""
         binary = binary or find_chromium()
         if binary is None:
             raise FileNotFoundError("no chromium binary found (apt-get install chromium)")
@@ -101,6 +103,7 @@ class Chromium:
         process = await asyncio.create_subprocess_exec(
             binary,
             *_FLAGS,
+            *flags,
             f"--user-data-dir={profile}",
             f"--window-size={width},{height}",
             "about:blank",

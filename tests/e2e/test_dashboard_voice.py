@@ -4,7 +4,9 @@ computer voice; a wrong file or a form without its token changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import re
 from typing import Any
 
@@ -127,3 +129,31 @@ async def test_slower_uses_the_slow_recording_or_the_slow_computer_voice(bot: An
             assert response.status == 200
     slow_own = await speech.clip(text, slow=1, slower=True)
     assert slow_own.engine == "eigen" and slow_own.path != normal.path
+
+
+@pytest.mark.chromium
+async def test_recording_in_the_browser_with_a_microphone(bot: Any) -> None:
+    """The recorder: Chromium's fake microphone (a beep), "Neem op", "Stop opname"; the
+    recording is posted with the form and becomes the text's own voice."""
+    from tests.e2e.chromium import find_chromium, launch_chromium
+
+    if find_chromium() is None:
+        pytest.skip("no chromium binary")
+    microphone = ("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                  "--autoplay-policy=no-user-gesture-required")  # fmt: skip
+    voices = VoiceOverrides(make_sessionmaker(bot.store.engine))
+    async with launch_chromium(width=1100, height=900, flags=microphone) as page:
+        await page.navigate(await login_link(bot, TIEL))
+        await page.navigate(f"{bot.emulator.base_url}/dashboard/stem?zoek=Ik+ben+Taalmaatje")
+        await page.wait_until("!document.querySelector('button.opnemen').hidden")
+        await page.click("button.opnemen")
+        stop = json.dumps(T["stop"])
+        await page.wait_until(f"document.querySelector('button.opnemen').textContent === {stop}")
+        await asyncio.sleep(1.5)
+        await page.click("button.opnemen")
+        saved = json.dumps(T["saved"])
+        await page.wait_until(
+            f"document.body && document.body.innerText.includes({saved})", timeout=20
+        )
+    [own] = voices.all()
+    assert own.text_id == GREETING and 0.5 < own.duration < 10
