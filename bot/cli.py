@@ -171,71 +171,31 @@ def cmd_audio_build(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_appointments(settings: Settings, args: argparse.Namespace) -> int:
     """The day's appointments per location, for the desk: local time, reason, number, and
-    the phone number only when the learner shared it. Texts: bot/content/coordinator.yml."""
+    the phone number only when the learner shared it (bot/taalhuis/desk.py, which the
+    dashboard's Afspraken page shows too). Texts: bot/content/coordinator.yml."""
     from datetime import date
 
-    import yaml
-
-    from bot.content import CONTENT_DIR
     from bot.store.appointments import Appointments
     from bot.store.db import make_engine, make_sessionmaker, migrate
-    from bot.taalhuis.organisation import TIMEZONE, WEEKDAYS, load_organisation
+    from bot.taalhuis.desk import desk_day, desk_texts
+    from bot.taalhuis.organisation import load_organisation
 
-    texts = yaml.safe_load((CONTENT_DIR / "coordinator.yml").read_text("utf-8"))["afspraken"]
     try:
         day = date.fromisoformat(args.dag)
     except ValueError:
-        print(texts["bad_date"].format(datum=args.dag), file=sys.stderr)
+        print(desk_texts()["bad_date"].format(datum=args.dag), file=sys.stderr)
         return 2
     organisation = load_organisation()
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)
-        entries = Appointments(make_sessionmaker(engine)).on_day(day, TIMEZONE)
+        desk = desk_day(Appointments(make_sessionmaker(engine)), organisation, day)
     finally:
         engine.dispose()
-
-    def location_name(location_id: str) -> str:
-        location = organisation.locations.get(location_id)
-        return location.name if location else texts["unknown_location"].format(id=location_id)
-
     if args.json:
-        rows = [
-            {
-                "ref": entry.ref,
-                "location_id": entry.location_id,
-                "location": location_name(entry.location_id),
-                "starts_at": entry.starts_at_local.isoformat(),
-                "reason": entry.reason,
-                **({"phone": entry.phone} if entry.phone else {}),
-            }
-            for entry in entries
-        ]
-        print(json.dumps({"day": day.isoformat(), "appointments": rows}, ensure_ascii=False))
-        return 0
-    when = {"dag": WEEKDAYS[day.weekday()], "datum": f"{day.day}-{day.month}-{day.year}"}
-    if not entries:
-        print(texts["none"].format(**when))
-        return 0
-    print(texts["title"].format(**when))
-    order = list(organisation.locations)  # the data file's order, unknown ids last
-    by_location: dict[str, list[Any]] = {}
-    for entry in entries:
-        by_location.setdefault(entry.location_id, []).append(entry)
-    for location_id in sorted(
-        by_location, key=lambda key: (order.index(key) if key in order else len(order), key)
-    ):
-        print()
-        print(location_name(location_id))
-        for entry in by_location[location_id]:
-            line = texts["line"].format(
-                tijd=f"{entry.starts_at_local:%H:%M}",
-                reden=texts["reasons"].get(entry.reason, entry.reason),
-                ref=entry.ref,
-            )
-            if entry.phone:
-                line += texts["phone"].format(telefoon=entry.phone)
-            print(line)
+        print(json.dumps(desk.as_json(), ensure_ascii=False))
+    else:
+        print("\n".join(desk.lines()))
     return 0
 
 

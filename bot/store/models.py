@@ -349,7 +349,7 @@ class PersonRole(Base):
 
     telegram_id = Column(BigInteger, primary_key=True)
     role = Column(String(16), primary_key=True)  # one of PERSON_ROLES
-    place = Column(String(32), nullable=True)
+    place = Column(String(255), nullable=True)  # a coordinator's places, comma-separated
     name = Column(String(32), nullable=True)  # a buddy's first name, shown to their learners
     created_at = Column(DateTime, nullable=False, default=utcnow)
 

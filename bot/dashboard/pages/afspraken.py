@@ -1,6 +1,10 @@
-"""Afspraken: the desk's day per place, as `taalmaatje afspraken --dag` prints it, and
-printable. A coordinator sees their own places only; the phone number a learner shared
-for an appointment is shown to that place's coordinators (and admins), nowhere else.
+"""Afspraken: the desk's day per place, printable, for ``?dag=YYYY-MM-DD`` (today in
+Amsterdam by default).
+
+The list is the one ``taalmaatje afspraken --dag`` prints (bot/taalhuis/desk.py), for the
+viewer's places only: a coordinator sees their own places, an admin every location. The
+phone number a learner shared for an appointment is therefore shown to that place's
+coordinators (and admins) and to no one else.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from datetime import date, datetime, timedelta
 from aiohttp import web
 
 from bot.dashboard.common import PREFIX, current, deps_of, render
-from bot.taalhuis.organisation import TIMEZONE, WEEKDAYS
+from bot.taalhuis.desk import desk_day
+from bot.taalhuis.organisation import TIMEZONE
 
 
 def add_routes(app: web.Application) -> None:
@@ -21,31 +26,21 @@ async def page(request: web.Request) -> web.StreamResponse:
     viewer = await current(request)
     deps = deps_of(request)
     today = datetime.now(TIMEZONE).date()
+    asked = request.query.get("dag", "")
     try:
-        day = (
-            date.fromisoformat(request.query.get("dag", "")) if request.query.get("dag") else today
-        )
+        day = date.fromisoformat(asked) if asked else today
+        bad = False
     except ValueError:
-        day = today
-    places = [p for p in viewer.places if p]
-    entries = deps.appointments.on_day(day, TIMEZONE, places)
-    reasons = deps.texts["afspraken_page"]["reasons"]
-    by_place = [
-        {
-            "name": deps.organisation.locations[p].name if p in deps.organisation.locations else p,
-            "entries": [
-                {"time": f"{e.starts_at_local:%H:%M}", "reason": reasons.get(e.reason, e.reason),
-                 "ref": e.ref, "phone": e.phone or ""}
-                for e in entries if e.location_id == p
-            ],
-        }
-        for p in places
-    ]  # fmt: skip
-    when = {"dag": WEEKDAYS[day.weekday()], "datum": f"{day.day}-{day.month}-{day.year}"}
+        day, bad = today, True
+    if viewer.admin:  # every location, also one the data file no longer has
+        places, shown = None, list(deps.organisation.locations)
+    else:
+        places = shown = [p for p in viewer.places if p]
+    desk = desk_day(deps.appointments, deps.organisation, day, places)
     context = {
-        "viewer": viewer, "page_title": deps.texts["afspraken_page"]["title"].format(**when),
-        "places": by_place, "day": day.isoformat(),
+        "viewer": viewer, "page_title": desk.title, "locations": desk.by_location(shown),
+        "day": day.isoformat(), "bad_date": bad, "today": today.isoformat(),
         "previous": (day - timedelta(days=1)).isoformat(),
-        "next": (day + timedelta(days=1)).isoformat(), "today": today.isoformat(),
+        "next": (day + timedelta(days=1)).isoformat(),
     }  # fmt: skip
     return render(request, "desk.html", context)

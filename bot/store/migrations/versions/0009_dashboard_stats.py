@@ -91,10 +91,15 @@ def upgrade() -> None:
     op.create_index("ix_voice_overrides_text_hash", "voice_overrides", ["text_hash"])
     # The pages filter the raw events by time only while rolling them up; the desk's day
     # and the funnel look up appointments by place and day.
+    # A coordinator of several places keeps them comma-separated: more than 32 characters.
+    with op.batch_alter_table("person_roles") as batch:
+        batch.alter_column("place", type_=sa.String(255), existing_type=sa.String(32))
     op.create_index("ix_appointments_location_starts", "appointments", ["location_id", "starts_at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("person_roles") as batch:
+        batch.alter_column("place", type_=sa.String(32), existing_type=sa.String(255))
     op.drop_index("ix_appointments_location_starts", "appointments")
     for table in ("voice_overrides", "rollup_state", "count_weeks", "item_weeks",
                   "learner_weeks", "learner_facts"):  # fmt: skip
